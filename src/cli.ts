@@ -1,0 +1,170 @@
+/**
+ * The command line (scripts rely on it; see DESIGN.md):
+ *   switchboard serve [--port 8080] [--host 127.0.0.1] [--data ./data] [--database-url URL] [--demo]
+ *   switchboard tenant create NAME [--json] [--department-id N] [--data DIR] [--database-url URL]
+ *   switchboard simulate --sessions N --seed S [--days D] [--start ISO] [--url URL --client-id ID --client-secret S]
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import cliProgress from 'cli-progress';
+import { parseServerConfig, ConfigError } from './config.js';
+import { openConfiguredStore, startServer } from './server.js';
+import { createTenant } from './tenants/repository.js';
+import { simulate } from './simulator/simulate.js';
+import type { SessionEvent } from './domain/events.js';
+import { StoreLockedError } from './db/lock.js';
+
+const integer = (name: string, min = 0) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer ≥ ${min}`);
+  return n;
+};
+
+function fail(error: unknown): never {
+  const known = error instanceof ConfigError || error instanceof StoreLockedError;
+  console.error(`switchboard: ${known ? (error as Error).message : (error as Error).stack ?? String(error)}`);
+  process.exit(known ? 2 : 1);
+}
+
+const program = new Command('switchboard').description('Contact-center session engine').showHelpAfterError();
+
+program
+  .command('serve')
+  .description('start the HTTP server (embedded store in ./data unless --database-url / DATABASE_URL is given)')
+  .option('--port <port>', 'port to listen on (env PORT, default 8080)')
+  .option('--host <host>', 'address to bind (env HOST, default 127.0.0.1)')
+  .option('--data <dir>', 'data folder: embedded store, blobs (env SWITCHBOARD_DATA, default ./data)')
+  .option('--database-url <url>', 'PostgreSQL connection string (env DATABASE_URL)')
+  .option('--blob-dir <dir>', 'folder for file and recording bytes (default <data>/blobs)')
+  .option('--public-url <url>', 'base URL used in download links (default: from the request)')
+  .option('--demo', 'create a demo tenant, backfill 7 days of history and keep simulating live')
+  .action(async (flags: Record<string, string | boolean | undefined>) => {
+    try {
+      const config = parseServerConfig(flags);
+      const server = await startServer(config);
+      printBanner(server.url, server.db.kind, config.dataDir, server.demo);
+      const shutdown = (signal: string) => {
+        console.log(`\n${signal}: shutting down…`);
+        server.stop().then(
+          () => process.exit(0),
+          (error: unknown) => fail(error),
+        );
+      };
+      process.once('SIGINT', () => shutdown('SIGINT'));
+      process.once('SIGTERM', () => shutdown('SIGTERM'));
+    } catch (error) {
+      fail(error);
+    }
+  });
+
+function printBanner(url: string, kind: string, dataDir: string, demo: { clientId: string; clientSecret: string; tenantId: string; departmentId: number } | null): void {
+  const lines = [
+    `Switchboard is listening on ${url}  (store: ${kind === 'embedded' ? `embedded PGlite in ${dataDir}` : 'PostgreSQL'})`,
+    `  API docs:  ${url}/docs`,
+    `  Health:    ${url}/healthz`,
+  ];
+  if (demo) {
+    lines.push(
+      '',
+      `Demo tenant ${demo.tenantId} (departmentId ${demo.departmentId})`,
+      `  clientId:     ${demo.clientId}`,
+      `  clientSecret: ${demo.clientSecret}`,
+      '',
+      'Read the newest session:',
+      `  curl -s -H "Authorization: Bearer ${demo.clientSecret}" "${url}/v1/sessions?limit=1"`,
+      `  curl -s -H "Authorization: Bearer ${demo.clientSecret}" "${url}/v1/sessions/$(curl -s -H "Authorization: Bearer ${demo.clientSecret}" "${url}/v1/sessions?limit=1" | node -pe 'JSON.parse(require("fs").readFileSync(0)).items[0].sessionId')"`,
+    );
+  }
+  console.log(lines.join('\n'));
+}
+
+const tenant = program.command('tenant').description('manage tenants');
+tenant
+  .command('create <name>')
+  .description('create a tenant with one API client (embedded store: only while no server holds it)')
+  .option('--json', 'print the result as JSON')
+  .option('--department-id <n>', 'mluvii departmentId (default: next free)', integer('--department-id', 1))
+  .option('--data <dir>', 'data folder (env SWITCHBOARD_DATA, default ./data)')
+  .option('--database-url <url>', 'PostgreSQL connection string (env DATABASE_URL)')
+  .action(async (name: string, flags: { json?: boolean; departmentId?: number; data?: string; databaseUrl?: string }) => {
+    try {
+      const config = parseServerConfig({ ...(flags.data ? { data: flags.data } : {}), ...(flags.databaseUrl ? { databaseUrl: flags.databaseUrl } : {}) });
+      const { db, release } = await openConfiguredStore(config);
+      try {
+        const created = await db.tx((q) => createTenant(q, { name, departmentId: flags.departmentId }));
+        if (flags.json) console.log(JSON.stringify(created, null, 2));
+        else {
+          console.log(`tenant ${created.id} "${created.name}" (departmentId ${created.departmentId})`);
+          console.log(`clientId:     ${created.credentials.clientId}`);
+          console.log(`clientSecret: ${created.credentials.clientSecret}   (shown once; keep it safe)`);
+        }
+      } finally {
+        await db.close();
+        release();
+      }
+    } catch (error) {
+      fail(error);
+    }
+  });
+
+program
+  .command('simulate')
+  .description('generate a seeded, deterministic contact-center history as NDJSON events (or post it to a server)')
+  .requiredOption('--sessions <n>', 'number of sessions', integer('--sessions', 1))
+  .option('--seed <s>', 'random seed (same seed and window, same output)', integer('--seed'), 1)
+  .option('--days <d>', 'length of the window in days', integer('--days', 1), 7)
+  .option('--start <iso>', 'start of the window (default: now minus --days)')
+  .option('--url <url>', 'post the events to this Switchboard server instead of printing them')
+  .option('--client-id <id>', 'client id for --url')
+  .option('--client-secret <secret>', 'client secret for --url')
+  .option('--batch <n>', 'events per POST with --url', integer('--batch', 1), 1000)
+  .action(async (flags: { sessions: number; seed: number; days: number; start?: string; url?: string; clientId?: string; clientSecret?: string; batch: number }) => {
+    try {
+      const start = flags.start ? Date.parse(flags.start) : Date.now() - flags.days * 86_400_000;
+      if (Number.isNaN(start)) throw new ConfigError(`--start: '${flags.start}' is not a date`);
+      const sessions = simulate({ seed: flags.seed, sessions: flags.sessions, start, end: start + flags.days * 86_400_000 });
+      if (!flags.url) {
+        for (const events of sessions) {
+          if (!process.stdout.write(events.map((e) => JSON.stringify(e)).join('\n') + '\n')) {
+            await new Promise((done) => process.stdout.once('drain', done));
+          }
+        }
+        return;
+      }
+      if (!flags.clientId || !flags.clientSecret) throw new ConfigError('--url needs --client-id and --client-secret');
+      await post(flags.url, flags.clientId, flags.clientSecret, flags.batch, flags.sessions, sessions);
+    } catch (error) {
+      fail(error);
+    }
+  });
+
+async function post(url: string, clientId: string, secret: string, batchSize: number, total: number, sessions: Iterable<SessionEvent[]>): Promise<void> {
+  const bar = process.stderr.isTTY ? new cliProgress.SingleBar({ format: 'simulate |{bar}| {value}/{total} sessions | {events} events' }, cliProgress.Presets.shades_classic) : null;
+  bar?.start(total, 0, { events: 0 });
+  const auth = `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}`;
+  let batch: SessionEvent[] = [];
+  let sent = 0;
+  let done = 0;
+  const flush = async () => {
+    if (batch.length === 0) return;
+    const response = await fetch(new URL('/v1/events', url), {
+      method: 'POST',
+      headers: { authorization: auth, 'content-type': 'application/x-ndjson' },
+      body: batch.map((e) => JSON.stringify(e)).join('\n'),
+    });
+    if (!response.ok) throw new Error(`POST /v1/events answered ${response.status}: ${await response.text()}`);
+    sent += batch.length;
+    batch = [];
+  };
+  for (const events of sessions) {
+    batch.push(...events);
+    done++;
+    if (batch.length >= batchSize) await flush();
+    bar?.update(done, { events: sent });
+  }
+  await flush();
+  bar?.update(done, { events: sent });
+  bar?.stop();
+  console.error(`posted ${sent} events of ${done} sessions to ${url}`);
+}
+
+program.parseAsync(process.argv).catch(fail);

@@ -1,0 +1,48 @@
+/**
+ * Numbered plain `.sql` migrations, applied at start in order, each once and in its own transaction.
+ * An advisory lock makes concurrent starts against one PostgreSQL server safe.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Db } from './store.js';
+import { packageRoot } from '../paths.js';
+
+const MIGRATIONS_DIR = join(packageRoot, 'src', 'db', 'migrations');
+const LOCK_KEY = 7_420_001;
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export function loadMigrations(dir = MIGRATIONS_DIR): Migration[] {
+  return readdirSync(dir)
+    .filter((file) => /^\d+_.+\.sql$/.test(file))
+    .map((file) => ({ version: Number(file.split('_')[0]), name: file, sql: readFileSync(join(dir, file), 'utf8') }))
+    .sort((a, b) => a.version - b.version);
+}
+
+/** Applies every migration not yet recorded; returns the names applied. */
+export async function migrate(db: Db, migrations = loadMigrations()): Promise<string[]> {
+  await db.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+  const applied: string[] = [];
+  for (const migration of migrations) {
+    const ran = await db.tx(async (q) => {
+      // The lock serialises concurrent starts; the re-check inside it makes the loser skip.
+      await q.query('SELECT pg_advisory_xact_lock($1)', [LOCK_KEY]);
+      const done = await q.query('SELECT 1 FROM schema_migrations WHERE version = $1', [migration.version]);
+      if (done.rowCount) return false;
+      try {
+        await q.query(migration.sql);
+      } catch (error) {
+        throw new Error(`migration ${migration.name} failed: ${(error as Error).message}`, { cause: error });
+      }
+      await q.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [migration.version, migration.name]);
+      return true;
+    });
+    if (ran) applied.push(migration.name);
+  }
+  return applied;
+}

@@ -1,0 +1,109 @@
+/**
+ * The one narrow database seam: `query(sql, params)` and `tx(fn)`. The embedded store and a PostgreSQL
+ * server run the very same statements through the same driver (`pg`).
+ */
+import { Worker } from 'node:worker_threads';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+
+export interface Queryable {
+  query<R extends pg.QueryResultRow = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<pg.QueryResult<R>>;
+}
+
+export interface Db extends Queryable {
+  readonly kind: 'embedded' | 'postgres';
+  /** Runs `fn` in one transaction; rolls back when it throws. */
+  tx<T>(fn: (q: Queryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export interface StoreOptions {
+  /** PostgreSQL connection string; when absent the embedded store is used. */
+  databaseUrl?: string | undefined;
+  /** Folder of the embedded store; absent = in memory (tests). */
+  dataDir?: string | undefined;
+  /** PostgreSQL schema to use (created if missing); tests give each run its own. */
+  schema?: string | undefined;
+  /** Pool size for PostgreSQL (default 10). */
+  poolSize?: number;
+}
+
+// Counts and sums come back as int8/numeric; they are safe as JS numbers for our ranges.
+pg.types.setTypeParser(20, (v) => Number(v));
+
+function wrap(pool: pg.Pool, kind: Db['kind'], onClose: () => Promise<void>): Db {
+  return {
+    kind,
+    query: (sql, params) => pool.query(sql, params),
+    async tx(fn) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const result = await fn(client);
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+    async close() {
+      await pool.end();
+      await onClose();
+    },
+  };
+}
+
+async function openPostgres(options: StoreOptions): Promise<Db> {
+  const schema = options.schema;
+  if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`bad schema name ${schema}`);
+  if (schema) {
+    const admin = new pg.Client({ connectionString: options.databaseUrl });
+    await admin.connect();
+    await admin.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    await admin.end();
+  }
+  const pool = new pg.Pool({
+    connectionString: options.databaseUrl,
+    max: options.poolSize ?? 10,
+    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+  });
+  pool.on('error', () => undefined); // an idle client's error is reported on its next use
+  await pool.query('SELECT 1');
+  return wrap(pool, 'postgres', async () => undefined);
+}
+
+async function openEmbedded(options: StoreOptions): Promise<Db> {
+  const socketDir = mkdtempSync(join(tmpdir(), 'switchboard-'));
+  const worker = new Worker(new URL('./embedded-worker.js', import.meta.url), {
+    workerData: { dataDir: options.dataDir ?? null, socketPath: join(socketDir, '.s.PGSQL.5432') },
+  });
+  await new Promise<void>((resolve, reject) => {
+    const onMessage = (message: { type: string; message?: string }) => {
+      if (message.type === 'ready') resolve();
+      else if (message.type === 'error') reject(new Error(`embedded store failed to open: ${message.message}`));
+      worker.off('message', onMessage);
+    };
+    worker.on('message', onMessage);
+    worker.once('error', reject);
+  });
+  const pool = new pg.Pool({ host: socketDir, port: 5432, user: 'postgres', database: 'postgres', max: 1 });
+  pool.on('error', () => undefined);
+  return wrap(pool, 'embedded', async () => {
+    await new Promise<void>((resolve) => {
+      worker.once('message', () => resolve());
+      worker.postMessage({ type: 'stop' });
+    });
+    await worker.terminate();
+    rmSync(socketDir, { recursive: true, force: true });
+  });
+}
+
+/** Opens the store the options name: PostgreSQL when `databaseUrl` is set, else the embedded PGlite. */
+export function openStore(options: StoreOptions): Promise<Db> {
+  return options.databaseUrl ? openPostgres(options) : openEmbedded(options);
+}

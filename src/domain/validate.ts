@@ -1,0 +1,77 @@
+/**
+ * Validation of incoming native events: every bad event is reported by index and field, so a producer can
+ * fix a whole batch in one round trip.
+ */
+import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
+import type { TSchema } from '@sinclair/typebox';
+import { EVENT_TYPES, Envelope, eventSchema, parseInstant, type EventType, type SessionEvent } from './events.js';
+
+export interface EventError {
+  /** Position of the event in the batch (0-based). */
+  index: number;
+  /** Dotted path of the offending field, `''` for the event itself. */
+  field: string;
+  message: string;
+}
+
+const envelopeCheck = TypeCompiler.Compile(Envelope);
+const checks = new Map<string, TypeCheck<TSchema>>(
+  EVENT_TYPES.map((type) => [type, TypeCompiler.Compile(eventSchema(type))]),
+);
+
+function fieldOf(path: string): string {
+  return path.replace(/^\//, '').replace(/\//g, '.');
+}
+
+/**
+ * Checks one raw event. Returns the errors found (empty when valid). At most a handful of errors are kept
+ * per event: a wholly wrong object would otherwise produce pages of noise.
+ */
+export function checkEvent(raw: unknown, index: number): EventError[] {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    return [{ index, field: '', message: 'an event must be a JSON object' }];
+  }
+  const errors: EventError[] = [];
+  for (const error of envelopeCheck.Errors(raw)) {
+    errors.push({ index, field: fieldOf(error.path), message: describe(error.path, error.message) });
+    if (errors.length >= 5) return errors;
+  }
+  const event = raw as Record<string, unknown>;
+  if (typeof event.type === 'string' && !checks.has(event.type)) {
+    errors.push({ index, field: 'type', message: `unknown event type '${event.type}'` });
+  }
+  if (typeof event.at === 'string' && errors.every((e) => e.field !== 'at') && parseInstant(event.at) === null) {
+    errors.push({ index, field: 'at', message: `'${event.at}' is not a valid RFC 3339 timestamp` });
+  }
+  if (errors.length > 0) return errors;
+  const check = checks.get(event.type as string)!;
+  for (const error of check.Errors(raw)) {
+    errors.push({ index, field: fieldOf(error.path), message: describe(error.path, error.message) });
+    if (errors.length >= 5) break;
+  }
+  const recording = (event as { recording?: { started?: unknown } }).recording;
+  if (errors.length === 0 && typeof recording?.started === 'string' && parseInstant(recording.started) === null) {
+    errors.push({ index, field: 'recording.started', message: 'not a valid RFC 3339 timestamp' });
+  }
+  return errors;
+}
+
+function describe(path: string, message: string): string {
+  const field = fieldOf(path);
+  if (field === 'at') return 'at must be an RFC 3339 timestamp with an offset, e.g. 2026-03-01T09:30:00.123Z';
+  if (field === 'sessionId') return 'sessionId must be 1-128 characters of [A-Za-z0-9._:-]';
+  return field ? `${field}: ${message}` : message;
+}
+
+/** Validates a batch; either every event is valid or the answer lists every bad one. */
+export function validateBatch(
+  raw: readonly unknown[],
+): { ok: true; events: SessionEvent[] } | { ok: false; errors: EventError[] } {
+  const errors = raw.flatMap((event, index) => checkEvent(event, index));
+  if (errors.length > 0) return { ok: false, errors };
+  return { ok: true, events: raw as SessionEvent[] };
+}
+
+export function isEventType(type: string): type is EventType {
+  return checks.has(type);
+}

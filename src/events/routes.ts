@@ -1,0 +1,73 @@
+/** `POST /v1/events`: JSON array or NDJSON, atomic, idempotent. */
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import type { AppDeps } from '../app.js';
+import { EVENT_TYPES, eventSchema } from '../domain/events.js';
+import { AppError, ErrorBody, tenantSecurity } from '../http/errors.js';
+import { ingest, MAX_BATCH } from './service.js';
+
+/** Bodies up to this size are read; a 10,000-event batch of realistic events fits comfortably. */
+const BODY_LIMIT = 64 * 1024 * 1024;
+
+function parseNdjson(text: string): unknown[] {
+  const events: unknown[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.trim();
+    if (line === '') continue;
+    try {
+      events.push(JSON.parse(line));
+    } catch (error) {
+      throw new AppError('bad_request', `line ${i + 1} of the NDJSON body is not valid JSON: ${(error as Error).message}`, {
+        line: i + 1,
+      });
+    }
+  }
+  return events;
+}
+
+export function eventRoutes(app: FastifyInstance, deps: AppDeps): void {
+  app.addContentTypeParser(['application/x-ndjson', 'application/ndjson'], { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_req, body, done) => {
+    try {
+      done(null, parseNdjson(body as string));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
+
+  app.post(
+    '/v1/events',
+    {
+      bodyLimit: BODY_LIMIT,
+      schema: {
+        tags: ['events'],
+        summary: 'Ingest session events',
+        description: `A JSON array of events, or NDJSON (Content-Type: application/x-ndjson). At most ${MAX_BATCH} events per batch. The batch is atomic: if any event is invalid nothing is stored and the answer lists every bad event by index and field. An id seen before with identical content is a duplicate (no-op); the same id with different content is a 409.`,
+        security: tenantSecurity,
+        body: Type.Array(Type.Union(EVENT_TYPES.map(eventSchema)), { description: 'Events (validated per type by the service)' }),
+        response: {
+          200: Type.Object({ accepted: Type.Integer(), duplicates: Type.Integer() }),
+          400: ErrorBody,
+          401: ErrorBody,
+          409: ErrorBody,
+          413: ErrorBody,
+          415: ErrorBody,
+        },
+      },
+      // The service validates events itself to report every bad one by index and field.
+      validatorCompiler: () => () => true,
+      preHandler: async (request) => {
+        await deps.authenticate(request);
+      },
+    },
+    async (request) => {
+      const body = request.body;
+      if (!Array.isArray(body)) {
+        throw new AppError('bad_request', 'the body must be a JSON array of events (or NDJSON with Content-Type: application/x-ndjson)');
+      }
+      const result = await ingest(deps.db, request.principal!.tenant.id, body);
+      deps.onSessionsChanged?.(request.principal!.tenant.id, result.sessions);
+      return { accepted: result.accepted, duplicates: result.duplicates };
+    },
+  );
+}

@@ -1,0 +1,54 @@
+/**
+ * Native authentication: `Authorization: Bearer <clientSecret>` or HTTP Basic `clientId:clientSecret`.
+ * Answers are cached for a short time (default 30 s) so a hot read path does not pay a lookup per request;
+ * a revoked client is therefore refused at most that long after revocation.
+ */
+import { createHash } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import type { Db } from '../db/store.js';
+import { AppError } from './errors.js';
+import { clientById, principalBySecret, type Principal } from '../tenants/repository.js';
+import { secretMatches } from '../tenants/credentials.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+}
+
+export interface Authenticator {
+  (request: FastifyRequest): Promise<Principal>;
+}
+
+const MAX_CACHED = 10_000;
+
+export function nativeAuthenticator(db: Db, ttlMs = 30_000): Authenticator {
+  const cache = new Map<string, { principal: Principal; expires: number }>();
+  return async (request) => {
+    const header = request.headers.authorization;
+    if (!header) throw new AppError('unauthorized', 'missing Authorization header (Bearer <clientSecret> or Basic)');
+    const key = createHash('sha256').update(header).digest('base64');
+    const hit = cache.get(key);
+    if (hit && hit.expires > Date.now()) return (request.principal = hit.principal);
+    const principal = await resolve(db, header);
+    if (!principal) throw new AppError('unauthorized', 'invalid credentials');
+    if (cache.size >= MAX_CACHED) cache.clear();
+    cache.set(key, { principal, expires: Date.now() + ttlMs });
+    return (request.principal = principal);
+  };
+}
+
+async function resolve(db: Db, header: string): Promise<Principal | null> {
+  const [scheme, value] = header.split(/\s+/, 2) as [string, string | undefined];
+  if (!value) return null;
+  if (/^bearer$/i.test(scheme)) return principalBySecret(db, value);
+  if (/^basic$/i.test(scheme)) {
+    const decoded = Buffer.from(value, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon < 1) return null;
+    const client = await clientById(db, decoded.slice(0, colon));
+    if (!client || !secretMatches(decoded.slice(colon + 1), client.secretHash)) return null;
+    return { tenant: client.tenant, clientId: client.clientId, role: client.role };
+  }
+  return null;
+}

@@ -1,0 +1,90 @@
+/**
+ * One error type inside; the native dialect renders it as `{ error: { code, message, details? } }`.
+ * Other dialects (mluvii, Evo, Kore) render the same AppError in their own documented shapes.
+ */
+import { Type } from '@sinclair/typebox';
+
+export const ERROR_STATUS = {
+  bad_request: 400,
+  validation_failed: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  range_not_satisfiable: 416,
+  internal: 500,
+  unavailable: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+
+  get status(): number {
+    return ERROR_STATUS[this.code];
+  }
+}
+
+export const ErrorBody = Type.Object(
+  {
+    error: Type.Object({
+      code: Type.String(),
+      message: Type.String(),
+      details: Type.Optional(Type.Unknown()),
+    }),
+  },
+  { $id: 'ErrorBody', title: 'Error' },
+);
+
+/** The error responses every authenticated native route can give. */
+export const commonErrors = {
+  400: ErrorBody,
+  401: ErrorBody,
+  404: ErrorBody,
+};
+
+/** Turns anything thrown inside a request into an AppError (Fastify's own errors included). */
+export function toAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  const e = error as { code?: string; statusCode?: number; message?: string; validation?: unknown[]; validationContext?: string };
+  if (e.validation) {
+    const details = (e.validation as { instancePath?: string; message?: string; params?: Record<string, unknown> }[]).map((v) => ({
+      field: `${e.validationContext ?? ''}${(v.instancePath ?? '').replace(/\//g, '.')}${
+        v.params && typeof v.params.missingProperty === 'string' ? `.${v.params.missingProperty}` : ''
+      }`.replace(/^\./, ''),
+      message: v.message ?? 'invalid',
+    }));
+    return new AppError('validation_failed', `invalid request: ${details.map((d) => `${d.field} ${d.message}`).join('; ')}`, details);
+  }
+  switch (e.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new AppError('bad_request', `the body is not valid JSON: ${e.message ?? ''}`.trim());
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new AppError('payload_too_large', e.message ?? 'request body is too large');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new AppError('unsupported_media_type', e.message ?? 'unsupported content type');
+    default:
+      break;
+  }
+  if (error instanceof SyntaxError) return new AppError('bad_request', `the body is not valid JSON: ${error.message}`);
+  if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) {
+    const code = (Object.entries(ERROR_STATUS).find(([, s]) => s === e.statusCode)?.[0] ?? 'bad_request') as ErrorCode;
+    return new AppError(code, e.message ?? 'bad request');
+  }
+  return new AppError('internal', 'internal error');
+}
+
+/** OpenAPI security of native tenant routes. */
+export const tenantSecurity: { [scheme: string]: string[] }[] = [{ bearer: [] }, { basic: [] }];

@@ -1,0 +1,77 @@
+/** Starts the server: store, migrations, app, listener, maintenance, demo; and stops it gracefully. */
+import { mkdirSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './app.js';
+import type { ServerConfig } from './config.js';
+import { lockDataDir } from './db/lock.js';
+import { scheduleMaintenance } from './db/maintenance.js';
+import { migrate } from './db/migrate.js';
+import { openStore, type Db } from './db/store.js';
+import { backfill, ensureDemoTenant, runLive, type DemoCredentials } from './demo/demo.js';
+import { fileBlobStore } from './files/blobs.js';
+
+export interface RunningServer {
+  app: FastifyInstance;
+  db: Db;
+  url: string;
+  demo: DemoCredentials | null;
+  stop(): Promise<void>;
+}
+
+/** Opens the store the config names (locking an embedded one) and applies migrations. */
+export async function openConfiguredStore(config: Pick<ServerConfig, 'dataDir' | 'databaseUrl'>): Promise<{ db: Db; release: () => void }> {
+  let release = () => undefined as void;
+  if (!config.databaseUrl) release = lockDataDir(config.dataDir);
+  try {
+    const db = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.databaseUrl ? undefined : `${config.dataDir}/pglite` });
+    await migrate(db);
+    return { db, release };
+  } catch (error) {
+    release();
+    throw error;
+  }
+}
+
+export async function startServer(config: ServerConfig, log: (line: string) => void = console.log): Promise<RunningServer> {
+  mkdirSync(config.blobDir, { recursive: true });
+  const { db, release } = await openConfiguredStore(config);
+  const app = await buildApp({
+    db,
+    blobs: fileBlobStore(config.blobDir),
+    adminToken: config.adminToken,
+    publicUrl: config.publicUrl,
+    logger: config.logRequests,
+  });
+  const onError = (error: unknown) => app.log.error(error);
+  const stopMaintenance = scheduleMaintenance(db, config.maintenanceIntervalMs, (error) => log(`maintenance failed: ${String(error)}`));
+
+  let demo: DemoCredentials | null = null;
+  let live: { stop(): void } | null = null;
+  if (config.demo) {
+    demo = await ensureDemoTenant(db, config.dataDir);
+    log('Preparing the demo: backfilling 7 days of simulated history (first start only)…');
+    const written = await backfill(db, demo.tenantId, { days: 7, sessions: 3_000, now: Date.now() });
+    if (written > 0) log(`  ${written} sessions written.`);
+    live = runLive(db, demo.tenantId, { meanGapMs: 6_000, onError });
+  }
+
+  const address = await app.listen({ port: config.port, host: config.host });
+  const url = config.publicUrl ?? address;
+  let stopping: Promise<void> | null = null;
+  return {
+    app,
+    db,
+    url,
+    demo,
+    stop() {
+      stopping ??= (async () => {
+        live?.stop();
+        stopMaintenance();
+        await app.close();
+        await db.close();
+        release();
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,91 @@
+/** SQL of tenants and API clients. */
+import { randomUUID } from 'node:crypto';
+import type { Queryable } from '../db/store.js';
+import { AppError } from '../http/errors.js';
+import { hashSecret, newClientId, newClientSecret } from './credentials.js';
+
+export interface Tenant {
+  id: string;
+  name: string;
+  departmentId: number;
+}
+
+export interface CreatedTenant extends Tenant {
+  credentials: { clientId: string; clientSecret: string };
+}
+
+export interface Principal {
+  tenant: Tenant;
+  clientId: string;
+  role: string;
+}
+
+interface TenantRow {
+  id: string;
+  name: string;
+  department_id: number;
+}
+
+const toTenant = (row: TenantRow): Tenant => ({ id: row.id, name: row.name, departmentId: row.department_id });
+
+/**
+ * Creates a tenant with one API client. `departmentId` defaults to the next free integer; a taken one is a
+ * conflict. The secret is returned here once and never again.
+ */
+export async function createTenant(
+  db: Queryable,
+  input: { name: string; departmentId?: number | undefined; clientId?: string; clientSecret?: string },
+): Promise<CreatedTenant> {
+  const id = randomUUID();
+  let row: TenantRow | undefined;
+  try {
+    row = (
+      await db.query<TenantRow>(
+        `INSERT INTO tenants (id, name, department_id)
+         VALUES ($1, $2, COALESCE($3, (SELECT COALESCE(MAX(department_id), 0) + 1 FROM tenants)))
+         RETURNING id, name, department_id`,
+        [id, input.name, input.departmentId ?? null],
+      )
+    ).rows[0];
+  } catch (error) {
+    if ((error as { code?: string }).code === '23505') {
+      throw new AppError('conflict', `departmentId ${input.departmentId ?? '(next)'} is already taken`);
+    }
+    throw error;
+  }
+  const clientId = input.clientId ?? newClientId();
+  const clientSecret = input.clientSecret ?? newClientSecret();
+  await db.query('INSERT INTO api_clients (client_id, tenant_id, secret_hash) VALUES ($1, $2, $3)', [
+    clientId,
+    id,
+    hashSecret(clientSecret),
+  ]);
+  return { ...toTenant(row!), credentials: { clientId, clientSecret } };
+}
+
+interface PrincipalRow extends TenantRow {
+  client_id: string;
+  secret_hash: string;
+  role: string;
+}
+
+const PRINCIPAL_SQL = `SELECT t.id, t.name, t.department_id, c.client_id, c.secret_hash, c.role
+  FROM api_clients c JOIN tenants t ON t.id = c.tenant_id
+  WHERE c.revoked_at IS NULL AND `;
+
+/** The client holding this secret, if any. */
+export async function principalBySecret(db: Queryable, secret: string): Promise<Principal | null> {
+  const row = (await db.query<PrincipalRow>(`${PRINCIPAL_SQL} c.secret_hash = $1`, [hashSecret(secret)])).rows[0];
+  return row ? { tenant: toTenant(row), clientId: row.client_id, role: row.role } : null;
+}
+
+/** The client by id with its stored secret hash, for Basic authentication. */
+export async function clientById(db: Queryable, clientId: string): Promise<(Principal & { secretHash: string }) | null> {
+  const row = (await db.query<PrincipalRow>(`${PRINCIPAL_SQL} c.client_id = $1`, [clientId])).rows[0];
+  return row ? { tenant: toTenant(row), clientId: row.client_id, role: row.role, secretHash: row.secret_hash } : null;
+}
+
+export async function tenantByName(db: Queryable, name: string): Promise<Tenant | null> {
+  const row = (await db.query<TenantRow>('SELECT id, name, department_id FROM tenants WHERE name = $1 ORDER BY created_at LIMIT 1', [name])).rows[0];
+  return row ? toTenant(row) : null;
+}
