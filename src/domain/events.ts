@@ -257,11 +257,12 @@ export const TYPE_PRECEDENCE: Readonly<Record<EventType, number>> = Object.fromE
     [
       'session.created',
       'routing.requested',
-      'routing.queued',
+      // A timeout and the re-queue it causes often share an instant: the timeout comes first.
       'routing.queue_timeout',
+      'routing.operator_timeout',
+      'routing.queued',
       'routing.dequeued',
       'routing.assigned',
-      'routing.operator_timeout',
       'routing.accepted',
       'guest.joined',
       'operator.joined',
