@@ -58,12 +58,14 @@ export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
   const e = error as { code?: string; statusCode?: number; message?: string; validation?: unknown[]; validationContext?: string };
   if (e.validation) {
-    const details = (e.validation as { instancePath?: string; message?: string; params?: Record<string, unknown> }[]).map((v) => ({
-      field: `${e.validationContext ?? ''}${(v.instancePath ?? '').replace(/\//g, '.')}${
-        v.params && typeof v.params.missingProperty === 'string' ? `.${v.params.missingProperty}` : ''
-      }`.replace(/^\./, ''),
-      message: v.message ?? 'invalid',
-    }));
+    type AjvError = { instancePath?: string; message?: string; params?: Record<string, unknown> };
+    const details = (e.validation as AjvError[]).map((v) => {
+      const extra = v.params?.additionalProperty ?? v.params?.missingProperty;
+      const path = [e.validationContext, ...(v.instancePath ?? '').split('/').filter(Boolean), ...(typeof extra === 'string' ? [extra] : [])];
+      const field = path.filter(Boolean).join('.');
+      const message = typeof v.params?.additionalProperty === 'string' ? 'is not a known parameter' : (v.message ?? 'is invalid');
+      return { field, message };
+    });
     return new AppError('validation_failed', `invalid request: ${details.map((d) => `${d.field} ${d.message}`).join('; ')}`, details);
   }
   switch (e.code) {
