@@ -27,13 +27,21 @@ function run(label, list, env) {
   return result.status ?? 1;
 }
 
-const pgUrl = process.env.TEST_DATABASE_URL || (process.env.CI ? 'postgres://postgres@127.0.0.1:5432/test' : '');
+const pgUrl =
+  process.env.TEST_DATABASE_URL || (process.env.CI ? 'postgres://postgres@127.0.0.1:5432/test' : '');
 let failed = 0;
 failed |= run('unit tests', filter(files('unit')), {});
-failed |= run('integration tests: embedded store (PGlite)', filter(files('integration')), { TEST_STORE: 'embedded' });
+failed |= run('integration tests: embedded store (PGlite)', filter(files('integration')), {
+  TEST_STORE: 'embedded',
+});
 if (pgUrl) {
-  failed |= run(`integration tests: PostgreSQL (${pgUrl})`, filter(files('integration')), { TEST_STORE: 'postgres', TEST_DATABASE_URL: pgUrl });
+  failed |= run(`integration tests: PostgreSQL (${pgUrl})`, filter(files('integration')), {
+    TEST_STORE: 'postgres',
+    TEST_DATABASE_URL: pgUrl,
+  });
 } else {
-  console.log('\n# PostgreSQL run skipped: set TEST_DATABASE_URL=postgres://… to include it (CI always does).');
+  console.log(
+    '\n# PostgreSQL run skipped: set TEST_DATABASE_URL=postgres://… to include it (CI always does).',
+  );
 }
 process.exit(failed ? 1 : 0);

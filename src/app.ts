@@ -71,16 +71,28 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     const appError = toAppError(error);
     if (appError.code === 'internal') request.log.error({ err: error }, 'unhandled error');
     void reply.code(appError.status).send({
-      error: { code: appError.code, message: appError.message, ...(appError.details !== undefined ? { details: appError.details } : {}) },
+      error: {
+        code: appError.code,
+        message: appError.message,
+        ...(appError.details !== undefined ? { details: appError.details } : {}),
+      },
     });
   });
   app.setNotFoundHandler((request, reply) => {
-    void reply.code(404).send({ error: { code: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` } });
+    void reply
+      .code(404)
+      .send({
+        error: { code: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` },
+      });
   });
 
   await app.register(swagger, {
     openapi: {
-      info: { title: 'Switchboard', version: '0.1.0', description: 'Contact-center session engine: native API.' },
+      info: {
+        title: 'Switchboard',
+        version: '0.1.0',
+        description: 'Contact-center session engine: native API.',
+      },
       components: {
         securitySchemes: {
           bearer: { type: 'http', scheme: 'bearer', description: 'the client secret' },
@@ -94,7 +106,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   app.get(
     '/healthz',
-    { schema: { tags: ['health'], summary: 'Liveness: 200 once migrations ran and the store is open', response: { 200: Type.Object({ status: Type.Literal('ok'), store: Type.String() }), 503: Type.Object({ status: Type.String(), store: Type.String() }) } } },
+    {
+      schema: {
+        tags: ['health'],
+        summary: 'Liveness: 200 once migrations ran and the store is open',
+        response: {
+          200: Type.Object({ status: Type.Literal('ok'), store: Type.String() }),
+          503: Type.Object({ status: Type.String(), store: Type.String() }),
+        },
+      },
+    },
     async (_request, reply) => {
       try {
         await options.db.query('SELECT 1');

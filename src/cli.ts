@@ -13,15 +13,18 @@ import { simulate } from './simulator/simulate.js';
 import type { SessionEvent } from './domain/events.js';
 import { StoreLockedError } from './db/lock.js';
 
-const integer = (name: string, min = 0) => (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer ≥ ${min}`);
-  return n;
-};
+const integer =
+  (name: string, min = 0) =>
+  (value: string) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min)
+      throw new InvalidArgumentError(`${name} must be an integer ≥ ${min}`);
+    return n;
+  };
 
 function fail(error: unknown): never {
   const known = error instanceof ConfigError || error instanceof StoreLockedError;
-  console.error(`switchboard: ${known ? (error as Error).message : (error as Error).stack ?? String(error)}`);
+  console.error(`switchboard: ${known ? error.message : ((error as Error).stack ?? String(error))}`);
   process.exit(known ? 2 : 1);
 }
 
@@ -29,7 +32,9 @@ const program = new Command('switchboard').description('Contact-center session e
 
 program
   .command('serve')
-  .description('start the HTTP server (embedded store in ./data unless --database-url / DATABASE_URL is given)')
+  .description(
+    'start the HTTP server (embedded store in ./data unless --database-url / DATABASE_URL is given)',
+  )
   .option('--port <port>', 'port to listen on (env PORT, default 8080)')
   .option('--host <host>', 'address to bind (env HOST, default 127.0.0.1)')
   .option('--data <dir>', 'data folder: embedded store, blobs (env SWITCHBOARD_DATA, default ./data)')
@@ -56,7 +61,12 @@ program
     }
   });
 
-function printBanner(url: string, kind: string, dataDir: string, demo: { clientId: string; clientSecret: string; tenantId: string; departmentId: number } | null): void {
+function printBanner(
+  url: string,
+  kind: string,
+  dataDir: string,
+  demo: { clientId: string; clientSecret: string; tenantId: string; departmentId: number } | null,
+): void {
   const lines = [
     `Switchboard is listening on ${url}  (store: ${kind === 'embedded' ? `embedded PGlite in ${dataDir}` : 'PostgreSQL'})`,
     `  API docs:  ${url}/docs`,
@@ -85,30 +95,40 @@ tenant
   .option('--department-id <n>', 'mluvii departmentId (default: next free)', integer('--department-id', 1))
   .option('--data <dir>', 'data folder (env SWITCHBOARD_DATA, default ./data)')
   .option('--database-url <url>', 'PostgreSQL connection string (env DATABASE_URL)')
-  .action(async (name: string, flags: { json?: boolean; departmentId?: number; data?: string; databaseUrl?: string }) => {
-    try {
-      const config = parseServerConfig({ ...(flags.data ? { data: flags.data } : {}), ...(flags.databaseUrl ? { databaseUrl: flags.databaseUrl } : {}) });
-      const { db, release } = await openConfiguredStore(config);
+  .action(
+    async (
+      name: string,
+      flags: { json?: boolean; departmentId?: number; data?: string; databaseUrl?: string },
+    ) => {
       try {
-        const created = await db.tx((q) => createTenant(q, { name, departmentId: flags.departmentId }));
-        if (flags.json) console.log(JSON.stringify(created, null, 2));
-        else {
-          console.log(`tenant ${created.id} "${created.name}" (departmentId ${created.departmentId})`);
-          console.log(`clientId:     ${created.credentials.clientId}`);
-          console.log(`clientSecret: ${created.credentials.clientSecret}   (shown once; keep it safe)`);
+        const config = parseServerConfig({
+          ...(flags.data ? { data: flags.data } : {}),
+          ...(flags.databaseUrl ? { databaseUrl: flags.databaseUrl } : {}),
+        });
+        const { db, release } = await openConfiguredStore(config);
+        try {
+          const created = await db.tx((q) => createTenant(q, { name, departmentId: flags.departmentId }));
+          if (flags.json) console.log(JSON.stringify(created, null, 2));
+          else {
+            console.log(`tenant ${created.id} "${created.name}" (departmentId ${created.departmentId})`);
+            console.log(`clientId:     ${created.credentials.clientId}`);
+            console.log(`clientSecret: ${created.credentials.clientSecret}   (shown once; keep it safe)`);
+          }
+        } finally {
+          await db.close();
+          release();
         }
-      } finally {
-        await db.close();
-        release();
+      } catch (error) {
+        fail(error);
       }
-    } catch (error) {
-      fail(error);
-    }
-  });
+    },
+  );
 
 program
   .command('simulate')
-  .description('generate a seeded, deterministic contact-center history as NDJSON events (or post it to a server)')
+  .description(
+    'generate a seeded, deterministic contact-center history as NDJSON events (or post it to a server)',
+  )
   .requiredOption('--sessions <n>', 'number of sessions', integer('--sessions', 1))
   .option('--seed <s>', 'random seed (same seed and window, same output)', integer('--seed'), 1)
   .option('--days <d>', 'length of the window in days', integer('--days', 1), 7)
@@ -117,28 +137,57 @@ program
   .option('--client-id <id>', 'client id for --url')
   .option('--client-secret <secret>', 'client secret for --url')
   .option('--batch <n>', 'events per POST with --url', integer('--batch', 1), 1000)
-  .action(async (flags: { sessions: number; seed: number; days: number; start?: string; url?: string; clientId?: string; clientSecret?: string; batch: number }) => {
-    try {
-      const start = flags.start ? Date.parse(flags.start) : Date.now() - flags.days * 86_400_000;
-      if (Number.isNaN(start)) throw new ConfigError(`--start: '${flags.start}' is not a date`);
-      const sessions = simulate({ seed: flags.seed, sessions: flags.sessions, start, end: start + flags.days * 86_400_000 });
-      if (!flags.url) {
-        for (const events of sessions) {
-          if (!process.stdout.write(events.map((e) => JSON.stringify(e)).join('\n') + '\n')) {
-            await new Promise((done) => process.stdout.once('drain', done));
+  .action(
+    async (flags: {
+      sessions: number;
+      seed: number;
+      days: number;
+      start?: string;
+      url?: string;
+      clientId?: string;
+      clientSecret?: string;
+      batch: number;
+    }) => {
+      try {
+        const start = flags.start ? Date.parse(flags.start) : Date.now() - flags.days * 86_400_000;
+        if (Number.isNaN(start)) throw new ConfigError(`--start: '${flags.start}' is not a date`);
+        const sessions = simulate({
+          seed: flags.seed,
+          sessions: flags.sessions,
+          start,
+          end: start + flags.days * 86_400_000,
+        });
+        if (!flags.url) {
+          for (const events of sessions) {
+            if (!process.stdout.write(events.map((e) => JSON.stringify(e)).join('\n') + '\n')) {
+              await new Promise((done) => process.stdout.once('drain', done));
+            }
           }
+          return;
         }
-        return;
+        if (!flags.clientId || !flags.clientSecret)
+          throw new ConfigError('--url needs --client-id and --client-secret');
+        await post(flags.url, flags.clientId, flags.clientSecret, flags.batch, flags.sessions, sessions);
+      } catch (error) {
+        fail(error);
       }
-      if (!flags.clientId || !flags.clientSecret) throw new ConfigError('--url needs --client-id and --client-secret');
-      await post(flags.url, flags.clientId, flags.clientSecret, flags.batch, flags.sessions, sessions);
-    } catch (error) {
-      fail(error);
-    }
-  });
+    },
+  );
 
-async function post(url: string, clientId: string, secret: string, batchSize: number, total: number, sessions: Iterable<SessionEvent[]>): Promise<void> {
-  const bar = process.stderr.isTTY ? new cliProgress.SingleBar({ format: 'simulate |{bar}| {value}/{total} sessions | {events} events' }, cliProgress.Presets.shades_classic) : null;
+async function post(
+  url: string,
+  clientId: string,
+  secret: string,
+  batchSize: number,
+  total: number,
+  sessions: Iterable<SessionEvent[]>,
+): Promise<void> {
+  const bar = process.stderr.isTTY
+    ? new cliProgress.SingleBar(
+        { format: 'simulate |{bar}| {value}/{total} sessions | {events} events' },
+        cliProgress.Presets.shades_classic,
+      )
+    : null;
   bar?.start(total, 0, { events: 0 });
   const auth = `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}`;
   let batch: SessionEvent[] = [];
@@ -151,7 +200,8 @@ async function post(url: string, clientId: string, secret: string, batchSize: nu
       headers: { authorization: auth, 'content-type': 'application/x-ndjson' },
       body: batch.map((e) => JSON.stringify(e)).join('\n'),
     });
-    if (!response.ok) throw new Error(`POST /v1/events answered ${response.status}: ${await response.text()}`);
+    if (!response.ok)
+      throw new Error(`POST /v1/events answered ${response.status}: ${await response.text()}`);
     sent += batch.length;
     batch = [];
   };

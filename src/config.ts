@@ -68,5 +68,5 @@ export function parseServerConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = pr
     });
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
-  return candidate as ServerConfig;
+  return candidate;
 }

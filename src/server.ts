@@ -19,11 +19,16 @@ export interface RunningServer {
 }
 
 /** Opens the store the config names (locking an embedded one) and applies migrations. */
-export async function openConfiguredStore(config: Pick<ServerConfig, 'dataDir' | 'databaseUrl'>): Promise<{ db: Db; release: () => void }> {
+export async function openConfiguredStore(
+  config: Pick<ServerConfig, 'dataDir' | 'databaseUrl'>,
+): Promise<{ db: Db; release: () => void }> {
   let release = () => undefined as void;
   if (!config.databaseUrl) release = lockDataDir(config.dataDir);
   try {
-    const db = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.databaseUrl ? undefined : `${config.dataDir}/pglite` });
+    const db = await openStore({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.databaseUrl ? undefined : `${config.dataDir}/pglite`,
+    });
     await migrate(db);
     return { db, release };
   } catch (error) {
@@ -32,7 +37,10 @@ export async function openConfiguredStore(config: Pick<ServerConfig, 'dataDir' |
   }
 }
 
-export async function startServer(config: ServerConfig, log: (line: string) => void = console.log): Promise<RunningServer> {
+export async function startServer(
+  config: ServerConfig,
+  log: (line: string) => void = console.log,
+): Promise<RunningServer> {
   mkdirSync(config.blobDir, { recursive: true });
   const { db, release } = await openConfiguredStore(config);
   const app = await buildApp({
@@ -43,7 +51,9 @@ export async function startServer(config: ServerConfig, log: (line: string) => v
     logger: config.logRequests,
   });
   const onError = (error: unknown) => app.log.error(error);
-  const stopMaintenance = scheduleMaintenance(db, config.maintenanceIntervalMs, (error) => log(`maintenance failed: ${String(error)}`));
+  const stopMaintenance = scheduleMaintenance(db, config.maintenanceIntervalMs, (error) =>
+    log(`maintenance failed: ${String(error)}`),
+  );
 
   let demo: DemoCredentials | null = null;
   let live: { stop(): void } | null = null;

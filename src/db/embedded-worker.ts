@@ -34,5 +34,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  port.postMessage({ type: 'error', message: error instanceof Error ? error.stack ?? error.message : String(error) });
+  port.postMessage({
+    type: 'error',
+    message: error instanceof Error ? (error.stack ?? error.message) : String(error),
+  });
 });

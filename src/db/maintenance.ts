@@ -10,7 +10,11 @@ export async function runMaintenance(db: Db): Promise<void> {
 }
 
 /** Starts periodic maintenance on an embedded store; returns the stopper. */
-export function scheduleMaintenance(db: Db, intervalMs: number, onError: (error: unknown) => void): () => void {
+export function scheduleMaintenance(
+  db: Db,
+  intervalMs: number,
+  onError: (error: unknown) => void,
+): () => void {
   if (db.kind !== 'embedded') return () => undefined;
   let running = false;
   const timer = setInterval(() => {

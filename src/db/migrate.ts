@@ -19,7 +19,11 @@ export interface Migration {
 export function loadMigrations(dir = MIGRATIONS_DIR): Migration[] {
   return readdirSync(dir)
     .filter((file) => /^\d+_.+\.sql$/.test(file))
-    .map((file) => ({ version: Number(file.split('_')[0]), name: file, sql: readFileSync(join(dir, file), 'utf8') }))
+    .map((file) => ({
+      version: Number(file.split('_')[0]),
+      name: file,
+      sql: readFileSync(join(dir, file), 'utf8'),
+    }))
     .sort((a, b) => a.version - b.version);
 }
 
@@ -39,7 +43,10 @@ export async function migrate(db: Db, migrations = loadMigrations()): Promise<st
       } catch (error) {
         throw new Error(`migration ${migration.name} failed: ${(error as Error).message}`, { cause: error });
       }
-      await q.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [migration.version, migration.name]);
+      await q.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [
+        migration.version,
+        migration.name,
+      ]);
       return true;
     });
     if (ran) applied.push(migration.name);

@@ -9,7 +9,10 @@ import { join } from 'node:path';
 import pg from 'pg';
 
 export interface Queryable {
-  query<R extends pg.QueryResultRow = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<pg.QueryResult<R>>;
+  query<R extends pg.QueryResultRow = Record<string, unknown>>(
+    sql: string,
+    params?: unknown[],
+  ): Promise<pg.QueryResult<R>>;
 }
 
 export interface Db extends Queryable {
@@ -60,7 +63,8 @@ function wrap(pool: pg.Pool, kind: Db['kind'], onClose: () => Promise<void>): Db
 
 async function openPostgres(options: StoreOptions): Promise<Db> {
   const schema = options.schema;
-  if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`bad schema name ${schema}`);
+  if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema))
+    throw new Error(`bad schema name ${schema}`);
   if (schema) {
     const admin = new pg.Client({ connectionString: options.databaseUrl });
     await admin.connect();
@@ -74,7 +78,7 @@ async function openPostgres(options: StoreOptions): Promise<Db> {
   });
   pool.on('error', () => undefined); // an idle client's error is reported on its next use
   await pool.query('SELECT 1');
-  return wrap(pool, 'postgres', async () => undefined);
+  return wrap(pool, 'postgres', () => Promise.resolve());
 }
 
 async function openEmbedded(options: StoreOptions): Promise<Db> {
@@ -85,7 +89,8 @@ async function openEmbedded(options: StoreOptions): Promise<Db> {
   await new Promise<void>((resolve, reject) => {
     const onMessage = (message: { type: string; message?: string }) => {
       if (message.type === 'ready') resolve();
-      else if (message.type === 'error') reject(new Error(`embedded store failed to open: ${message.message}`));
+      else if (message.type === 'error')
+        reject(new Error(`embedded store failed to open: ${message.message}`));
       worker.off('message', onMessage);
     };
     worker.on('message', onMessage);

@@ -36,7 +36,11 @@ export async function ensureDemoTenant(db: Db, dataDir: string): Promise<DemoCre
   if (tenant) {
     const clientId = newClientId();
     const clientSecret = newClientSecret();
-    await db.query('INSERT INTO api_clients (client_id, tenant_id, secret_hash) VALUES ($1, $2, $3)', [clientId, tenant.id, hashSecret(clientSecret)]);
+    await db.query('INSERT INTO api_clients (client_id, tenant_id, secret_hash) VALUES ($1, $2, $3)', [
+      clientId,
+      tenant.id,
+      hashSecret(clientSecret),
+    ]);
     credentials = { tenantId: tenant.id, departmentId: tenant.departmentId, clientId, clientSecret };
   } else {
     const created = await db.tx((q) => createTenant(q, { name: DEMO_TENANT }));
@@ -48,13 +52,22 @@ export async function ensureDemoTenant(db: Db, dataDir: string): Promise<DemoCre
 }
 
 /** Backfills `days` of history when the tenant has no sessions yet; returns the number of sessions written. */
-export async function backfill(db: Db, tenantId: string, options: { days: number; sessions: number; now: number }): Promise<number> {
+export async function backfill(
+  db: Db,
+  tenantId: string,
+  options: { days: number; sessions: number; now: number },
+): Promise<number> {
   const existing = await db.query('SELECT 1 FROM sessions WHERE tenant_id = $1 LIMIT 1', [tenantId]);
   if (existing.rowCount) return 0;
   let batch: SessionEvent[] = [];
   let count = 0;
   // Only events already in the past are written; a session still running at `now` stays open.
-  for (const events of simulate({ seed: 42, sessions: options.sessions, start: options.now - options.days * 86_400_000, end: options.now })) {
+  for (const events of simulate({
+    seed: 42,
+    sessions: options.sessions,
+    start: options.now - options.days * 86_400_000,
+    end: options.now,
+  })) {
     batch.push(...events.filter((e) => Date.parse(e.at) <= options.now));
     count++;
     if (batch.length >= 5_000) {
@@ -74,7 +87,11 @@ export interface LiveDemo {
  * Runs the simulation live: a new session arrives on average every `meanGapMs`, and each of its events is
  * ingested when its time comes (checked every second).
  */
-export function runLive(db: Db, tenantId: string, options: { meanGapMs: number; onError: (error: unknown) => void }): LiveDemo {
+export function runLive(
+  db: Db,
+  tenantId: string,
+  options: { meanGapMs: number; onError: (error: unknown) => void },
+): LiveDemo {
   const r = rng(Date.now() & 0x7fffffff);
   const pending: SessionEvent[] = [];
   let nextArrival = Date.now();
@@ -93,7 +110,7 @@ export function runLive(db: Db, tenantId: string, options: { meanGapMs: number; 
     busy = true;
     ingest(db, tenantId, due)
       .then(() => {
-        for (let i = pending.length - 1; i >= 0; i--) if (dueIds.has(pending[i]!.id)) pending.splice(i, 1);
+        for (let i = pending.length - 1; i >= 0; i--) if (dueIds.has(pending[i].id)) pending.splice(i, 1);
       })
       .catch(options.onError)
       .finally(() => {

@@ -34,7 +34,16 @@ export interface OperatorDurations {
   acw: number | null;
 }
 
-export const DURATION_NAMES = ['created', 'inQueue', 'waiting', 'bcw', 'active', 'acw', 'ring', 'waited'] as const;
+export const DURATION_NAMES = [
+  'created',
+  'inQueue',
+  'waiting',
+  'bcw',
+  'active',
+  'acw',
+  'ring',
+  'waited',
+] as const;
 
 /** b − a when both are known and the result is not negative, else null. */
 function span(from: number | null | undefined, to: number | null | undefined): number | null {
@@ -84,7 +93,10 @@ export function sessionDurations(session: Session, now?: number): Durations {
   const waitedEnd = maxOrNull(started, session.guestLeftQueue, Math.min);
 
   return {
-    created: span(created, clock(requested, open && session.routing.length === 0 && session.createdBy === null)),
+    created: span(
+      created,
+      clock(requested, open && session.routing.length === 0 && session.createdBy === null),
+    ),
     inQueue: requested === null ? null : span(requested, clock(assigned, open && accepted === null)),
     waiting: assigned === null ? null : span(assigned, clock(accepted, open)),
     bcw: bcw === 0 ? null : bcw,
@@ -95,14 +107,22 @@ export function sessionDurations(session: Session, now?: number): Durations {
   };
 }
 
-function maxOrNull(a: number | null, b: number | null, pick: (x: number, y: number) => number): number | null {
+function maxOrNull(
+  a: number | null,
+  b: number | null,
+  pick: (x: number, y: number) => number,
+): number | null {
   if (a === null) return b;
   if (b === null) return a;
   return pick(a, b);
 }
 
 /** One operator's durations within the session. */
-export function operatorDurations(session: Session, operator: OperatorState, now?: number): OperatorDurations {
+export function operatorDurations(
+  session: Session,
+  operator: OperatorState,
+  now?: number,
+): OperatorDurations {
   const assigned = first(session, 'AssignedToOperator', operator.id);
   const accepted = assigned === null ? null : first(session, 'AcceptedByOperator', undefined, assigned);
   const queueEnd = accepted ?? (session.ended === null && now !== undefined ? now : null);

@@ -92,7 +92,7 @@ export type Containment = (typeof CONTAINMENT_TYPES)[number];
 /** A union of string literals, typed as such. */
 export const literals = <T extends readonly string[]>(values: T): TUnsafe<T[number]> =>
   // At run time a real union of literals (so the TypeBox compiler checks it); statically the string union.
-  Type.Union(values.map((v) => Type.Literal(v))) as unknown as TUnsafe<T[number]>;
+  Type.Union(values.map((v) => Type.Literal(v)));
 
 const Guest = Type.Object({
   identity: Opt(Str(200)),
@@ -230,7 +230,9 @@ export const EVENT_FIELDS = {
   }),
   'tags.added': Type.Object({ tags: Type.Array(Tag, { minItems: 1, maxItems: 100 }) }),
   'tags.removed': Type.Object({ tags: Type.Array(Tag, { minItems: 1, maxItems: 100 }) }),
-  'callparams.updated': Type.Object({ params: Type.Record(Type.String(), Type.String({ maxLength: 10000 })) }),
+  'callparams.updated': Type.Object({
+    params: Type.Record(Type.String(), Type.String({ maxLength: 10000 })),
+  }),
   feedback: Type.Object({
     stars: Opt(Type.Integer({ minimum: 0, maximum: 10 })),
     scale: Opt(Type.Union([Type.Literal('Likert'), Type.Literal('NPS')])),
@@ -321,7 +323,9 @@ export function eventSchema(type: EventType): TSchema {
  * (31 February, hour 25, …). Sub-millisecond digits are truncated.
  */
 export function parseInstant(text: string): number | null {
-  const m = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?([Zz]|[+-]\d{2}:\d{2})$/.exec(text);
+  const m = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?([Zz]|[+-]\d{2}:\d{2})$/.exec(
+    text,
+  );
   if (!m) return null;
   const [, y, mo, d, h, mi, s, frac, zone] = m as unknown as string[];
   const year = Number(y),
@@ -335,10 +339,10 @@ export function parseInstant(text: string): number | null {
   if (day > daysInMonth) return null;
   let offset = 0;
   if (zone !== 'Z' && zone !== 'z') {
-    const oh = Number(zone!.slice(1, 3));
-    const om = Number(zone!.slice(4, 6));
+    const oh = Number(zone.slice(1, 3));
+    const om = Number(zone.slice(4, 6));
     if (oh > 23 || om > 59) return null;
-    offset = (zone!.startsWith('-') ? -1 : 1) * (oh * 60 + om) * 60_000;
+    offset = (zone.startsWith('-') ? -1 : 1) * (oh * 60 + om) * 60_000;
   }
   const ms = frac ? Number(frac.slice(0, 3).padEnd(3, '0')) : 0;
   return Date.UTC(year, month - 1, day, hour, minute, second, ms) - offset;

@@ -204,7 +204,12 @@ function activity(session: Session, at: number, fields: Partial<Activity> & Pick
   });
 }
 
-function routingItem(session: Session, requestId: number | null, at: number, fields: Partial<RoutingItem> & Pick<RoutingItem, 'activityType'>): void {
+function routingItem(
+  session: Session,
+  requestId: number | null,
+  at: number,
+  fields: Partial<RoutingItem> & Pick<RoutingItem, 'activityType'>,
+): void {
   session.routing.push({
     routingRequestId: requestId,
     timestamp: at,
@@ -224,8 +229,13 @@ function routingItem(session: Session, requestId: number | null, at: number, fie
 export function project(events: readonly SessionEvent[]): Session | null {
   const ordered = canonicalOrder(events);
   if (ordered.length === 0) return null;
-  const session = emptySession(ordered[0]!.event.sessionId, ordered[0]!.at);
-  const progress: Progress = { createdAt: null, firstAccepted: null, routingPhase: 'none', firstTaskCompleted: null };
+  const session = emptySession(ordered[0].event.sessionId, ordered[0].at);
+  const progress: Progress = {
+    createdAt: null,
+    firstAccepted: null,
+    routingPhase: 'none',
+    firstTaskCompleted: null,
+  };
   let requestId: number | null = null;
   let requestCount = 0;
 
@@ -240,7 +250,8 @@ export function project(events: readonly SessionEvent[]): Session | null {
           session.created = at;
           session.channel = e.channel;
           session.source = e.source ?? 'Default';
-          session.direction = e.direction ?? (e.operator || e.source === 'OutgoingCall' ? 'outbound' : 'inbound');
+          session.direction =
+            e.direction ?? (e.operator || e.source === 'OutgoingCall' ? 'outbound' : 'inbound');
           session.campaign = e.campaign ?? null;
           session.guest = e.guest ? { ...e.guest } : null;
           session.directCallNumber = e.directCallNumber ?? null;
@@ -378,16 +389,29 @@ export function project(events: readonly SessionEvent[]): Session | null {
       }
       case 'session.held':
         if (session.held === null) {
-          session.held = { since: at, by: ref(e.by), reason: e.reason ?? 'None', queueName: e.queueName ?? null };
+          session.held = {
+            since: at,
+            by: ref(e.by),
+            reason: e.reason ?? 'None',
+            queueName: e.queueName ?? null,
+          };
           session.holdCount++;
-          activity(session, at, { type: 'OnHold', client: e.by ? 'User' : null, operatorId: e.by?.id ?? null });
+          activity(session, at, {
+            type: 'OnHold',
+            client: e.by ? 'User' : null,
+            operatorId: e.by?.id ?? null,
+          });
         }
         break;
       case 'session.resumed':
         if (session.held !== null) {
           session.holdMs += at - session.held.since;
           session.held = null;
-          activity(session, at, { type: 'ResumeGuest', client: e.by ? 'User' : null, operatorId: e.by?.id ?? null });
+          activity(session, at, {
+            type: 'ResumeGuest',
+            client: e.by ? 'User' : null,
+            operatorId: e.by?.id ?? null,
+          });
         }
         break;
       case 'message': {
@@ -470,7 +494,8 @@ export function project(events: readonly SessionEvent[]): Session | null {
         );
         break;
       case 'callparams.updated':
-        for (const [name, value] of Object.entries(e.params)) session.callParams[name] = { value, updated: at };
+        for (const [name, value] of Object.entries(e.params))
+          session.callParams[name] = { value, updated: at };
         break;
       case 'feedback':
         session.feedback = {
@@ -531,7 +556,10 @@ function containmentOf(session: Session, progress: Progress): Session['containme
   if (session.handoff !== null || progress.firstAccepted !== null) return 'agent';
   const abandonedAt =
     session.termination?.reason === 'GuestAbandoned' ? session.ended : (session.guestLeft?.at ?? null);
-  if (abandonedAt !== null && (progress.firstTaskCompleted === null || abandonedAt < progress.firstTaskCompleted)) {
+  if (
+    abandonedAt !== null &&
+    (progress.firstTaskCompleted === null || abandonedAt < progress.firstTaskCompleted)
+  ) {
     return 'dropOff';
   }
   return 'selfService';

@@ -4,7 +4,14 @@
  */
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import type { TSchema } from '@sinclair/typebox';
-import { EVENT_TYPES, Envelope, eventSchema, parseInstant, type EventType, type SessionEvent } from './events.js';
+import {
+  EVENT_TYPES,
+  Envelope,
+  eventSchema,
+  parseInstant,
+  type EventType,
+  type SessionEvent,
+} from './events.js';
 
 export interface EventError {
   /** Position of the event in the batch (0-based). */
@@ -40,7 +47,11 @@ export function checkEvent(raw: unknown, index: number): EventError[] {
   if (typeof event.type === 'string' && !checks.has(event.type)) {
     errors.push({ index, field: 'type', message: `unknown event type '${event.type}'` });
   }
-  if (typeof event.at === 'string' && errors.every((e) => e.field !== 'at') && parseInstant(event.at) === null) {
+  if (
+    typeof event.at === 'string' &&
+    errors.every((e) => e.field !== 'at') &&
+    parseInstant(event.at) === null
+  ) {
     errors.push({ index, field: 'at', message: `'${event.at}' is not a valid RFC 3339 timestamp` });
   }
   if (errors.length > 0) return errors;
@@ -50,7 +61,11 @@ export function checkEvent(raw: unknown, index: number): EventError[] {
     if (errors.length >= 5) break;
   }
   const recording = (event as { recording?: { started?: unknown } }).recording;
-  if (errors.length === 0 && typeof recording?.started === 'string' && parseInstant(recording.started) === null) {
+  if (
+    errors.length === 0 &&
+    typeof recording?.started === 'string' &&
+    parseInstant(recording.started) === null
+  ) {
     errors.push({ index, field: 'recording.started', message: 'not a valid RFC 3339 timestamp' });
   }
   return errors;

@@ -27,7 +27,11 @@ export async function lockSessions(q: Queryable, keys: string[]): Promise<void> 
 }
 
 /** Inserts events, skipping ids already stored; returns the ids actually inserted. */
-export async function insertEvents(q: Queryable, tenantId: string, events: StoredEvent[]): Promise<Set<string>> {
+export async function insertEvents(
+  q: Queryable,
+  tenantId: string,
+  events: StoredEvent[],
+): Promise<Set<string>> {
   const result = await q.query<{ id: string }>(
     `INSERT INTO events (tenant_id, id, session_id, type, at, body, content_hash)
      SELECT $1, e.id, e.session_id, e.type, e.at, e.body::jsonb, e.hash
@@ -48,7 +52,11 @@ export async function insertEvents(q: Queryable, tenantId: string, events: Store
   return new Set(result.rows.map((r) => r.id));
 }
 
-export async function storedHashes(q: Queryable, tenantId: string, ids: string[]): Promise<Map<string, string>> {
+export async function storedHashes(
+  q: Queryable,
+  tenantId: string,
+  ids: string[],
+): Promise<Map<string, string>> {
   const result = await q.query<{ id: string; content_hash: string }>(
     'SELECT id, content_hash FROM events WHERE tenant_id = $1 AND id = ANY($2::text[])',
     [tenantId, ids],
@@ -57,7 +65,11 @@ export async function storedHashes(q: Queryable, tenantId: string, ids: string[]
 }
 
 /** Which of these sessions already have a row (and so may have stored events). */
-export async function existingSessions(q: Queryable, tenantId: string, sessionIds: string[]): Promise<Set<string>> {
+export async function existingSessions(
+  q: Queryable,
+  tenantId: string,
+  sessionIds: string[],
+): Promise<Set<string>> {
   const result = await q.query<{ session_id: string }>(
     'SELECT session_id FROM sessions WHERE tenant_id = $1 AND session_id = ANY($2::text[])',
     [tenantId, sessionIds],
@@ -66,7 +78,11 @@ export async function existingSessions(q: Queryable, tenantId: string, sessionId
 }
 
 /** Every stored event of the given sessions, through the (tenant_id, session_id) index. */
-export async function eventsOfSessions(q: Queryable, tenantId: string, sessionIds: string[]): Promise<SessionEvent[]> {
+export async function eventsOfSessions(
+  q: Queryable,
+  tenantId: string,
+  sessionIds: string[],
+): Promise<SessionEvent[]> {
   if (sessionIds.length === 0) return [];
   const result = await q.query<{ body: SessionEvent }>(
     'SELECT body FROM events WHERE tenant_id = $1 AND session_id = ANY($2::text[])',

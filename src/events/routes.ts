@@ -13,27 +13,35 @@ function parseNdjson(text: string): unknown[] {
   const events: unknown[] = [];
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!.trim();
+    const line = lines[i].trim();
     if (line === '') continue;
     try {
       events.push(JSON.parse(line));
     } catch (error) {
-      throw new AppError('bad_request', `line ${i + 1} of the NDJSON body is not valid JSON: ${(error as Error).message}`, {
-        line: i + 1,
-      });
+      throw new AppError(
+        'bad_request',
+        `line ${i + 1} of the NDJSON body is not valid JSON: ${(error as Error).message}`,
+        {
+          line: i + 1,
+        },
+      );
     }
   }
   return events;
 }
 
 export function eventRoutes(app: FastifyInstance, deps: AppDeps): void {
-  app.addContentTypeParser(['application/x-ndjson', 'application/ndjson'], { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_req, body, done) => {
-    try {
-      done(null, parseNdjson(body as string));
-    } catch (error) {
-      done(error as Error, undefined);
-    }
-  });
+  app.addContentTypeParser(
+    ['application/x-ndjson', 'application/ndjson'],
+    { parseAs: 'string', bodyLimit: BODY_LIMIT },
+    (_req, body, done) => {
+      try {
+        done(null, parseNdjson(body as string));
+      } catch (error) {
+        done(error as Error, undefined);
+      }
+    },
+  );
 
   app.post(
     '/v1/events',
@@ -44,7 +52,9 @@ export function eventRoutes(app: FastifyInstance, deps: AppDeps): void {
         summary: 'Ingest session events',
         description: `A JSON array of events, or NDJSON (Content-Type: application/x-ndjson). At most ${MAX_BATCH} events per batch. The batch is atomic: if any event is invalid nothing is stored and the answer lists every bad event by index and field. An id seen before with identical content is a duplicate (no-op); the same id with different content is a 409.`,
         security: tenantSecurity,
-        body: Type.Array(Type.Union(EVENT_TYPES.map(eventSchema)), { description: 'Events (validated per type by the service)' }),
+        body: Type.Array(Type.Union(EVENT_TYPES.map(eventSchema)), {
+          description: 'Events (validated per type by the service)',
+        }),
         response: {
           200: Type.Object({ accepted: Type.Integer(), duplicates: Type.Integer() }),
           400: ErrorBody,
@@ -63,7 +73,10 @@ export function eventRoutes(app: FastifyInstance, deps: AppDeps): void {
     async (request) => {
       const body = request.body;
       if (!Array.isArray(body)) {
-        throw new AppError('bad_request', 'the body must be a JSON array of events (or NDJSON with Content-Type: application/x-ndjson)');
+        throw new AppError(
+          'bad_request',
+          'the body must be a JSON array of events (or NDJSON with Content-Type: application/x-ndjson)',
+        );
       }
       const result = await ingest(deps.db, request.principal!.tenant.id, body);
       deps.onSessionsChanged?.(request.principal!.tenant.id, result.sessions);

@@ -36,20 +36,30 @@ export function contentHash(event: SessionEvent): string {
 }
 
 function conflict(ids: string[]): AppError {
-  return new AppError('conflict', `event ids reused with different content: ${ids.slice(0, 20).join(', ')}`, { ids });
+  return new AppError('conflict', `event ids reused with different content: ${ids.slice(0, 20).join(', ')}`, {
+    ids,
+  });
 }
 
 /** Validates and stores a batch of raw events for one tenant. */
 export async function ingest(db: Db, tenantId: string, raw: readonly unknown[]): Promise<IngestResult> {
   if (raw.length === 0) throw new AppError('bad_request', 'the batch is empty: send at least one event');
   if (raw.length > MAX_BATCH) {
-    throw new AppError('payload_too_large', `a batch holds at most ${MAX_BATCH} events; this one has ${raw.length}`, {
-      limit: MAX_BATCH,
-    });
+    throw new AppError(
+      'payload_too_large',
+      `a batch holds at most ${MAX_BATCH} events; this one has ${raw.length}`,
+      {
+        limit: MAX_BATCH,
+      },
+    );
   }
   const checked = validateBatch(raw);
   if (!checked.ok) {
-    throw new AppError('validation_failed', `${new Set(checked.errors.map((e) => e.index)).size} invalid event(s)`, checked.errors);
+    throw new AppError(
+      'validation_failed',
+      `${new Set(checked.errors.map((e) => e.index)).size} invalid event(s)`,
+      checked.errors,
+    );
   }
 
   const unique = new Map<string, StoredEvent>();
@@ -66,11 +76,21 @@ export async function ingest(db: Db, tenantId: string, raw: readonly unknown[]):
   const batch = [...unique.values()];
 
   return db.tx(async (q) => {
-    await lockSessions(q, sessionLockKeys(tenantId, batch.map((e) => e.event.sessionId)));
+    await lockSessions(
+      q,
+      sessionLockKeys(
+        tenantId,
+        batch.map((e) => e.event.sessionId),
+      ),
+    );
     const inserted = await insertEvents(q, tenantId, batch);
     const skipped = batch.filter((e) => !inserted.has(e.event.id));
     if (skipped.length > 0) {
-      const stored = await storedHashes(q, tenantId, skipped.map((e) => e.event.id));
+      const stored = await storedHashes(
+        q,
+        tenantId,
+        skipped.map((e) => e.event.id),
+      );
       const differing = skipped.filter((e) => stored.get(e.event.id) !== e.hash).map((e) => e.event.id);
       if (differing.length > 0) throw conflict(differing);
       duplicates += skipped.length;

@@ -22,7 +22,10 @@ interface FileRow {
   uploaded_at: Date;
 }
 
-function declared(session: Session, fileId: string): { name: string | null; contentType: string | null } | null {
+function declared(
+  session: Session,
+  fileId: string,
+): { name: string | null; contentType: string | null } | null {
   const file = session.files.find((f) => f.id === fileId);
   if (file) return { name: file.name, contentType: file.contentType };
   const recording = session.recordings.find((r) => r.id === fileId);
@@ -36,7 +39,7 @@ export function fileRoutes(fastify: FastifyInstance, deps: AppDeps): void {
   };
 
   // Uploads arrive as raw streams of any content type.
-  app.register(async (scope) => {
+  void app.register((scope, _options, registered) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
     scope.withTypeProvider<TypeBoxTypeProvider>().put(
@@ -46,11 +49,17 @@ export function fileRoutes(fastify: FastifyInstance, deps: AppDeps): void {
         schema: {
           tags: ['files'],
           summary: 'Upload the bytes of a shared file or a recording',
-          description: 'The body is the raw content; its Content-Type is kept. The id must have been declared by a file.shared or recording.available event. Uploading again replaces the bytes.',
+          description:
+            'The body is the raw content; its Content-Type is kept. The id must have been declared by a file.shared or recording.available event. Uploading again replaces the bytes.',
           security: tenantSecurity,
           params: FileParams,
           response: {
-            201: Type.Object({ fileId: Type.String(), size: Type.Integer(), sha256: Type.String(), downloadUrl: Type.String() }),
+            201: Type.Object({
+              fileId: Type.String(),
+              size: Type.Integer(),
+              sha256: Type.String(),
+              downloadUrl: Type.String(),
+            }),
             ...commonErrors,
             413: ErrorBody,
           },
@@ -63,10 +72,14 @@ export function fileRoutes(fastify: FastifyInstance, deps: AppDeps): void {
         const session = await sessionDoc(deps.db, tenantId, sessionId);
         if (!session) throw new AppError('not_found', `session '${sessionId}' not found`);
         if (!declared(session, fileId)) {
-          throw new AppError('not_found', `session '${sessionId}' has no file or recording '${fileId}': send its file.shared or recording.available event first`);
+          throw new AppError(
+            'not_found',
+            `session '${sessionId}' has no file or recording '${fileId}': send its file.shared or recording.available event first`,
+          );
         }
         const body = request.body as Readable | undefined;
-        if (!body || typeof (body as Readable).pipe !== 'function') throw new AppError('bad_request', 'the body must be the file content');
+        if (!body || typeof body.pipe !== 'function')
+          throw new AppError('bad_request', 'the body must be the file content');
         const key = blobKey(tenantId, sessionId, fileId);
         const { size, sha256 } = await deps.blobs.put(key, body, deps.maxFileBytes);
         const contentType = request.headers['content-type'] ?? 'application/octet-stream';
@@ -81,6 +94,7 @@ export function fileRoutes(fastify: FastifyInstance, deps: AppDeps): void {
         return { fileId, size, sha256, downloadUrl: deps.links(request).file(sessionId, fileId) };
       },
     );
+    registered();
   });
 
   app.get(
@@ -91,7 +105,12 @@ export function fileRoutes(fastify: FastifyInstance, deps: AppDeps): void {
         summary: 'Download a file or recording (supports Range)',
         security: tenantSecurity,
         params: FileParams,
-        response: { 200: Type.Any({ description: 'the bytes' }), 206: Type.Any(), ...commonErrors, 416: ErrorBody },
+        response: {
+          200: Type.Any({ description: 'the bytes' }),
+          206: Type.Any(),
+          ...commonErrors,
+          416: ErrorBody,
+        },
       },
       preHandler,
     },
@@ -104,20 +123,30 @@ export function fileRoutes(fastify: FastifyInstance, deps: AppDeps): void {
           [tenantId, sessionId, fileId],
         )
       ).rows[0];
-      if (!row) throw new AppError('not_found', `no bytes uploaded for file '${fileId}' of session '${sessionId}'`);
+      if (!row)
+        throw new AppError('not_found', `no bytes uploaded for file '${fileId}' of session '${sessionId}'`);
       const size = Number(row.size);
-      reply.header('accept-ranges', 'bytes').header('etag', `"${row.sha256}"`).header('content-type', row.content_type);
+      reply
+        .header('accept-ranges', 'bytes')
+        .header('etag', `"${row.sha256}"`)
+        .header('content-type', row.content_type);
       reply.header('last-modified', row.uploaded_at.toUTCString());
       const rangeHeader = request.headers.range;
       if (rangeHeader) {
         const ranges = parseRange(size, rangeHeader, { combine: true });
         if (ranges === -1) {
           reply.header('content-range', `bytes */${size}`);
-          throw new AppError('range_not_satisfiable', `range '${rangeHeader}' is outside the ${size} bytes of this file`);
+          throw new AppError(
+            'range_not_satisfiable',
+            `range '${rangeHeader}' is outside the ${size} bytes of this file`,
+          );
         }
         if (ranges !== -2 && ranges.type === 'bytes' && ranges.length === 1) {
-          const { start, end } = ranges[0]!;
-          reply.code(206).header('content-range', `bytes ${start}-${end}/${size}`).header('content-length', end - start + 1);
+          const { start, end } = ranges[0];
+          reply
+            .code(206)
+            .header('content-range', `bytes ${start}-${end}/${size}`)
+            .header('content-length', end - start + 1);
           return reply.send(deps.blobs.read(row.storage_key, { start, end }));
         }
         // A malformed or multi-part range is ignored, as RFC 9110 allows: the whole file follows.

@@ -26,7 +26,8 @@ export function nativeAuthenticator(db: Db, ttlMs = 30_000): Authenticator {
   const cache = new Map<string, { principal: Principal; expires: number }>();
   return async (request) => {
     const header = request.headers.authorization;
-    if (!header) throw new AppError('unauthorized', 'missing Authorization header (Bearer <clientSecret> or Basic)');
+    if (!header)
+      throw new AppError('unauthorized', 'missing Authorization header (Bearer <clientSecret> or Basic)');
     const key = createHash('sha256').update(header).digest('base64');
     const hit = cache.get(key);
     if (hit && hit.expires > Date.now()) return (request.principal = hit.principal);

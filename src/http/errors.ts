@@ -53,36 +53,55 @@ export const commonErrors = {
   404: ErrorBody,
 };
 
+/** Fastify's own request errors and what they mean to a client. */
+const FASTIFY_ERRORS: Record<string, [ErrorCode, string]> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: ['bad_request', 'the body is not valid JSON'],
+  FST_ERR_CTP_EMPTY_JSON_BODY: ['bad_request', 'the body is empty'],
+  FST_ERR_CTP_BODY_TOO_LARGE: ['payload_too_large', 'request body is too large'],
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: ['unsupported_media_type', 'unsupported content type'],
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: ['bad_request', 'bad Content-Length'],
+};
+
 /** Turns anything thrown inside a request into an AppError (Fastify's own errors included). */
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
-  const e = error as { code?: string; statusCode?: number; message?: string; validation?: unknown[]; validationContext?: string };
+  const e = error as {
+    code?: string;
+    statusCode?: number;
+    message?: string;
+    validation?: unknown[];
+    validationContext?: string;
+  };
   if (e.validation) {
     type AjvError = { instancePath?: string; message?: string; params?: Record<string, unknown> };
     const details = (e.validation as AjvError[]).map((v) => {
       const extra = v.params?.additionalProperty ?? v.params?.missingProperty;
-      const path = [e.validationContext, ...(v.instancePath ?? '').split('/').filter(Boolean), ...(typeof extra === 'string' ? [extra] : [])];
+      const path = [
+        e.validationContext,
+        ...(v.instancePath ?? '').split('/').filter(Boolean),
+        ...(typeof extra === 'string' ? [extra] : []),
+      ];
       const field = path.filter(Boolean).join('.');
-      const message = typeof v.params?.additionalProperty === 'string' ? 'is not a known parameter' : (v.message ?? 'is invalid');
+      const message =
+        typeof v.params?.additionalProperty === 'string'
+          ? 'is not a known parameter'
+          : (v.message ?? 'is invalid');
       return { field, message };
     });
-    return new AppError('validation_failed', `invalid request: ${details.map((d) => `${d.field} ${d.message}`).join('; ')}`, details);
+    return new AppError(
+      'validation_failed',
+      `invalid request: ${details.map((d) => `${d.field} ${d.message}`).join('; ')}`,
+      details,
+    );
   }
-  switch (e.code) {
-    case 'FST_ERR_CTP_INVALID_JSON_BODY':
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return new AppError('bad_request', `the body is not valid JSON: ${e.message ?? ''}`.trim());
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new AppError('payload_too_large', e.message ?? 'request body is too large');
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return new AppError('unsupported_media_type', e.message ?? 'unsupported content type');
-    default:
-      break;
-  }
-  if (error instanceof SyntaxError) return new AppError('bad_request', `the body is not valid JSON: ${error.message}`);
+  const fastifyCode = FASTIFY_ERRORS[e.code ?? ''];
+  if (fastifyCode)
+    return new AppError(fastifyCode[0], `${fastifyCode[1]}${e.message ? `: ${e.message}` : ''}`);
+  if (error instanceof SyntaxError)
+    return new AppError('bad_request', `the body is not valid JSON: ${error.message}`);
   if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) {
-    const code = (Object.entries(ERROR_STATUS).find(([, s]) => s === e.statusCode)?.[0] ?? 'bad_request') as ErrorCode;
+    const code = (Object.entries(ERROR_STATUS).find(([, s]) => s === e.statusCode)?.[0] ??
+      'bad_request') as ErrorCode;
     return new AppError(code, e.message ?? 'bad request');
   }
   return new AppError('internal', 'internal error');

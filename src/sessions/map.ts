@@ -50,7 +50,9 @@ export function toNativeSession(s: Session, now: number, links: Links): NativeSe
     activities: s.activities.map((a) => ({ ...a, time: iso(a.time) })),
     chatbots: s.chatbots.map((b) => ({ ...b, joined: iso(b.joined), left: isoOrNull(b.left) })),
     tags: s.tags,
-    callParams: Object.fromEntries(Object.entries(s.callParams).map(([k, v]) => [k, { value: v.value, updated: iso(v.updated) }])),
+    callParams: Object.fromEntries(
+      Object.entries(s.callParams).map(([k, v]) => [k, { value: v.value, updated: iso(v.updated) }]),
+    ),
     feedback: s.feedback,
     recordings: s.recordings.map((r) => ({
       ...r,

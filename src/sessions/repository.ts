@@ -6,10 +6,10 @@ import { parseInstant } from '../domain/events.js';
 import type { ListQuery } from './schemas.js';
 
 export async function sessionDoc(q: Queryable, tenantId: string, sessionId: string): Promise<Session | null> {
-  const result = await q.query<{ doc: Session }>('SELECT doc FROM sessions WHERE tenant_id = $1 AND session_id = $2', [
-    tenantId,
-    sessionId,
-  ]);
+  const result = await q.query<{ doc: Session }>(
+    'SELECT doc FROM sessions WHERE tenant_id = $1 AND session_id = $2',
+    [tenantId, sessionId],
+  );
   return result.rows[0]?.doc ?? null;
 }
 
@@ -25,21 +25,30 @@ export function encodeCursor(cursor: Cursor): string {
 function decodeCursor(text: string): Cursor {
   try {
     const value = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(value) && typeof value[0] === 'string' && parseInstant(value[0]) !== null && Number.isSafeInteger(value[1])) {
+    if (
+      Array.isArray(value) &&
+      typeof value[0] === 'string' &&
+      parseInstant(value[0]) !== null &&
+      Number.isSafeInteger(value[1])
+    ) {
       return { created: value[0], id: value[1] as number };
     }
   } catch {
     // fall through to the error below
   }
-  throw new AppError('validation_failed', 'cursor is not one this server issued', [{ field: 'cursor', message: 'malformed' }]);
+  throw new AppError('validation_failed', 'cursor is not one this server issued', [
+    { field: 'cursor', message: 'malformed' },
+  ]);
 }
 
 function instant(name: string, value: string): string {
   const ms = parseInstant(value);
   if (ms === null) {
-    throw new AppError('validation_failed', `${name} must be an RFC 3339 instant, e.g. 2026-03-01T00:00:00Z`, [
-      { field: name, message: 'not an RFC 3339 instant' },
-    ]);
+    throw new AppError(
+      'validation_failed',
+      `${name} must be an RFC 3339 instant, e.g. 2026-03-01T00:00:00Z`,
+      [{ field: name, message: 'not an RFC 3339 instant' }],
+    );
   }
   return new Date(ms).toISOString();
 }
@@ -56,7 +65,8 @@ export async function listSessions(
     params.push(value);
     where.push(sql(`$${params.length}`));
   };
-  if (query.createdFrom) add((p) => `created >= ${p}::timestamptz`, instant('createdFrom', query.createdFrom));
+  if (query.createdFrom)
+    add((p) => `created >= ${p}::timestamptz`, instant('createdFrom', query.createdFrom));
   if (query.createdTo) add((p) => `created < ${p}::timestamptz`, instant('createdTo', query.createdTo));
   if (query.endedFrom) add((p) => `ended >= ${p}::timestamptz`, instant('endedFrom', query.endedFrom));
   if (query.endedTo) add((p) => `ended < ${p}::timestamptz`, instant('endedTo', query.endedTo));
@@ -82,6 +92,8 @@ export async function listSessions(
   const rows = result.rows.slice(0, query.limit);
   const last = rows.at(-1);
   const nextCursor =
-    result.rows.length > query.limit && last ? encodeCursor({ created: last.created.toISOString(), id: Number(last.id) }) : null;
+    result.rows.length > query.limit && last
+      ? encodeCursor({ created: last.created.toISOString(), id: Number(last.id) })
+      : null;
   return { docs: rows.map((r) => r.doc), nextCursor };
 }

@@ -3,7 +3,8 @@ import { Type, type Static } from '@sinclair/typebox';
 import { CONTAINMENT_TYPES, SESSION_ID_PATTERN, SESSION_SOURCES, literals } from '../domain/events.js';
 import { ROUTING_ACTIVITY_TYPES, SESSION_STATUSES } from '../domain/session.js';
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
+  Type.Union([schema, Type.Null()]);
 const Instant = Nullable(Type.String({ format: 'date-time' }));
 const Ms = Nullable(Type.Integer({ description: 'milliseconds' }));
 const Anything = Type.Unknown();
@@ -19,7 +20,10 @@ export const Durations = Type.Object(
     ring: Ms,
     waited: Ms,
   },
-  { description: 'State durations in ms as the mluvii FAQ defines them; null when not applicable. Running values for an open session are computed against the clock at read time.' },
+  {
+    description:
+      'State durations in ms as the mluvii FAQ defines them; null when not applicable. Running values for an open session are computed against the clock at read time.',
+  },
 );
 
 const OperatorRef = Type.Object({
@@ -121,18 +125,39 @@ export const NativeSession = Type.Object(
     routing: Type.Array(RoutingItem),
     activities: Type.Array(Activity),
     chatbots: Type.Array(
-      Type.Object({ botId: Type.String(), chatbotId: Nullable(Type.Integer()), name: Nullable(Type.String()), joined: Type.String(), left: Instant }),
+      Type.Object({
+        botId: Type.String(),
+        chatbotId: Nullable(Type.Integer()),
+        name: Nullable(Type.String()),
+        joined: Type.String(),
+        left: Instant,
+      }),
     ),
-    tags: Type.Array(Type.Object({ name: Type.String(), scope: Type.String(), value: Nullable(Type.String()) })),
+    tags: Type.Array(
+      Type.Object({ name: Type.String(), scope: Type.String(), value: Nullable(Type.String()) }),
+    ),
     callParams: Type.Record(Type.String(), Type.Object({ value: Type.String(), updated: Type.String() })),
-    feedback: Nullable(Type.Object({ stars: Nullable(Type.Integer()), scale: Nullable(Type.String()), text: Nullable(Type.String()) })),
+    feedback: Nullable(
+      Type.Object({
+        stars: Nullable(Type.Integer()),
+        scale: Nullable(Type.String()),
+        text: Nullable(Type.String()),
+      }),
+    ),
     recordings: Type.Array(RecordingOut),
     files: Type.Array(FileOut),
     guest: Nullable(Type.Record(Type.String(), Anything)),
     createdBy: Nullable(OperatorRef),
     campaign: Nullable(Type.Object({ id: Type.Union([Type.Integer(), Type.String()]), mode: Type.String() })),
     telephony: Nullable(Type.Record(Type.String(), Type.String())),
-    bot: Nullable(Type.Object({ botId: Type.String(), userId: Nullable(Type.String()), surface: Nullable(Type.String()), isDeveloper: Type.Boolean() })),
+    bot: Nullable(
+      Type.Object({
+        botId: Type.String(),
+        userId: Nullable(Type.String()),
+        surface: Nullable(Type.String()),
+        isDeveloper: Type.Boolean(),
+      }),
+    ),
     directCallNumber: Nullable(Type.String()),
     phoneCallbackNumber: Nullable(Type.String()),
     url: Nullable(Type.String()),
@@ -140,11 +165,24 @@ export const NativeSession = Type.Object(
     isDirectChat: Type.Boolean(),
     blacklisted: Type.Boolean(),
     guestLeft: Nullable(Type.Object({ at: Type.String(), state: Nullable(Type.String()) })),
-    held: Nullable(Type.Object({ since: Type.String(), by: Nullable(OperatorRef), reason: Type.String(), queueName: Nullable(Type.String()) })),
+    held: Nullable(
+      Type.Object({
+        since: Type.String(),
+        by: Nullable(OperatorRef),
+        reason: Type.String(),
+        queueName: Nullable(Type.String()),
+      }),
+    ),
     holdCount: Type.Integer(),
     holdMs: Type.Integer(),
     dialResult: Nullable(Type.String()),
-    termination: Nullable(Type.Object({ reason: Nullable(Type.String()), outcome: Nullable(Type.String()), containment: Nullable(Type.String()) })),
+    termination: Nullable(
+      Type.Object({
+        reason: Nullable(Type.String()),
+        outcome: Nullable(Type.String()),
+        containment: Nullable(Type.String()),
+      }),
+    ),
     stats: Type.Object({
       messages: Type.Integer(),
       guestMessages: Type.Integer(),
@@ -192,5 +230,7 @@ export type ListQuery = Static<typeof ListQuery>;
 
 export const SessionPage = Type.Object({
   items: Type.Array(SessionSummary),
-  nextCursor: Nullable(Type.String({ description: 'pass as `cursor` for the next page; null on the last page' })),
+  nextCursor: Nullable(
+    Type.String({ description: 'pass as `cursor` for the next page; null on the last page' }),
+  ),
 });

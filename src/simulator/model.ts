@@ -46,12 +46,27 @@ export const defaultModel: CenterModel = {
   ],
   operators: names.map(([firstName, lastName], i) => ({
     // Half the operators have numeric ids (mluvii userIds), half have login names.
-    id: i % 2 === 0 ? String(101 + i) : `${firstName.toLowerCase().normalize('NFD').replace(/[^a-z]/g, '')}.${i}`,
+    id:
+      i % 2 === 0
+        ? String(101 + i)
+        : `${firstName
+            .toLowerCase()
+            .normalize('NFD')
+            .replace(/[^a-z]/g, '')}.${i}`,
     firstName,
     lastName,
-    userName: `${firstName.toLowerCase().normalize('NFD').replace(/[^a-z]/g, '')}@example.com`,
-    skills: [[1, 2], [2], [2, 3], [1], [3], [1, 2, 3]][i % 6]!,
-    shift: ([[6, 14], [14, 22], [22, 6]] as [number, number][])[i % 3]!,
+    userName: `${firstName
+      .toLowerCase()
+      .normalize('NFD')
+      .replace(/[^a-z]/g, '')}@example.com`,
+    skills: [[1, 2], [2], [2, 3], [1], [3], [1, 2, 3]][i % 6],
+    shift: (
+      [
+        [6, 14],
+        [14, 22],
+        [22, 6],
+      ] as [number, number][]
+    )[i % 3],
   })),
   bots: [
     { botId: 'st-5f1c2a9e-1b7d-5c3e-9a40-7d2e8c1b4f60', chatbotId: 1, name: 'Helpdesk bot' },

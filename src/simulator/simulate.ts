@@ -28,7 +28,7 @@ type Rand = () => number;
 
 const between = (r: Rand, min: number, max: number) => min + r() * (max - min);
 const exp = (r: Rand, mean: number) => -Math.log(1 - r()) * mean;
-const pick = <T>(r: Rand, items: readonly T[]): T => items[Math.floor(r() * items.length)]!;
+const pick = <T>(r: Rand, items: readonly T[]): T => items[Math.floor(r() * items.length)];
 function weighted<T extends string>(r: Rand, weights: Record<T, number>): T {
   const entries = Object.entries(weights) as [T, number][];
   let x = r() * entries.reduce((sum, [, w]) => sum + w, 0);
@@ -62,15 +62,39 @@ const operatorOf = (op: SimOperator) => ({
   userName: op.userName!,
 });
 
-function pickOperator(r: Rand, model: CenterModel, group: number, at: number, not?: SimOperator): SimOperator {
+function pickOperator(
+  r: Rand,
+  model: CenterModel,
+  group: number,
+  at: number,
+  not?: SimOperator,
+): SimOperator {
   const skilled = model.operators.filter((op) => op.skills.includes(group) && op !== not);
   const present = skilled.filter((op) => onShift(op, at));
   return pick(r, present.length > 0 ? present : skilled.length > 0 ? skilled : model.operators);
 }
 
-const GUEST_LINES = ['Hello, I need help with my order.', 'Dobrý den, mám dotaz k faktuře.', 'Can you check my account?', 'It still does not work.', 'Thank you!', 'Děkuji, to je vše.'];
-const OPERATOR_LINES = ['Hello, how can I help?', 'Let me check that for you.', 'One moment please.', 'Is there anything else?', 'Have a nice day!'];
-const BOT_LINES = ['Hi! I am the virtual assistant.', 'What can I do for you?', 'Here is what I found.', 'Anything else?'];
+const GUEST_LINES = [
+  'Hello, I need help with my order.',
+  'Dobrý den, mám dotaz k faktuře.',
+  'Can you check my account?',
+  'It still does not work.',
+  'Thank you!',
+  'Děkuji, to je vše.',
+];
+const OPERATOR_LINES = [
+  'Hello, how can I help?',
+  'Let me check that for you.',
+  'One moment please.',
+  'Is there anything else?',
+  'Have a nice day!',
+];
+const BOT_LINES = [
+  'Hi! I am the virtual assistant.',
+  'What can I do for you?',
+  'Here is what I found.',
+  'Anything else?',
+];
 
 function guestInfo(r: Rand, index: number) {
   const language = r() < 0.6 ? 'cs' : 'en';
@@ -88,7 +112,13 @@ function guestInfo(r: Rand, index: number) {
 }
 
 /** Queue, assignment (maybe timing out once), acceptance. Returns the accepting operator and the time. */
-function route(r: Rand, model: CenterModel, s: Script, at: number, group: Required<Group>): { op: SimOperator; at: number } | null {
+function route(
+  r: Rand,
+  model: CenterModel,
+  s: Script,
+  at: number,
+  group: Required<Group>,
+): { op: SimOperator; at: number } | null {
   let t = at;
   s.emit(t, 'routing.requested', { group });
   s.emit(t, 'routing.queued', { group });
@@ -140,9 +170,13 @@ function talk(
       t += between(r, 4_000, 40_000);
       if (channel === 'chat') {
         const fromGuest = i % 2 === 0;
-        s.emit(t, 'message', fromGuest
-          ? { from: 'guest', text: pick(r, GUEST_LINES), lang }
-          : { from: 'operator', text: pick(r, OPERATOR_LINES), operator: operatorOf(current), lang });
+        s.emit(
+          t,
+          'message',
+          fromGuest
+            ? { from: 'guest', text: pick(r, GUEST_LINES), lang }
+            : { from: 'operator', text: pick(r, OPERATOR_LINES), operator: operatorOf(current), lang },
+        );
       }
     }
     if (channel !== 'chat') t += between(r, 30_000, 400_000);
@@ -157,16 +191,28 @@ function talk(
     t += 5_000;
     s.emit(t, 'file.shared', {
       from: 'guest',
-      file: { id: `file-${hex(r, 8)}`, name: 'screenshot.png', contentType: 'image/png', size: Math.floor(between(r, 20_000, 900_000)) },
+      file: {
+        id: `file-${hex(r, 8)}`,
+        name: 'screenshot.png',
+        contentType: 'image/png',
+        size: Math.floor(between(r, 20_000, 900_000)),
+      },
     });
   }
   if (r() < 0.08) {
-    const target = pick(r, model.groups.filter((g) => g.id !== group.id));
+    const target = pick(
+      r,
+      model.groups.filter((g) => g.id !== group.id),
+    );
     t += 3_000;
     s.emit(t, 'routing.forwarded', { group: target, by: operatorOf(current) });
-    if (channel === 'phone') s.emit(t, 'session.held', { by: operatorOf(current), reason: 'Transferring', queueName: target.name });
+    if (channel === 'phone')
+      s.emit(t, 'session.held', { by: operatorOf(current), reason: 'Transferring', queueName: target.name });
     s.emit(t, 'operator.left', { operator: operatorOf(current) });
-    s.emit(t + between(r, 5_000, 40_000), 'operator.concluded', { operator: operatorOf(current), note: 'forwarded' });
+    s.emit(t + between(r, 5_000, 40_000), 'operator.concluded', {
+      operator: operatorOf(current),
+      note: 'forwarded',
+    });
     t += 1;
     s.emit(t, 'routing.requested', { group: target });
     s.emit(t, 'routing.queued', { group: target });
@@ -186,14 +232,22 @@ function talk(
 }
 
 /** Ends a talked session: leaving, recording, after-call work, feedback, tags. */
-function finish(r: Rand, s: Script, talked: { ops: SimOperator[]; end: number; talkStart: number }, channel: 'chat' | 'av' | 'phone'): void {
+function finish(
+  r: Rand,
+  s: Script,
+  talked: { ops: SimOperator[]; end: number; talkStart: number },
+  channel: 'chat' | 'av' | 'phone',
+): void {
   const t = talked.end + between(r, 1_000, 5_000);
   const last = talked.ops.at(-1)!;
   const guestEnds = r() < 0.6;
   if (guestEnds) s.emit(t, 'guest.left', { state: 'LeftSession' });
   s.emit(t, 'operator.left', { operator: operatorOf(last) });
   s.emit(t, 'routing.ended', {});
-  s.emit(t, 'session.ended', { reason: guestEnds ? 'GuestLeft' : 'OperatorLeft', outcome: pick(r, ['resolved', 'resolved', 'follow-up', 'unresolved']) });
+  s.emit(t, 'session.ended', {
+    reason: guestEnds ? 'GuestLeft' : 'OperatorLeft',
+    outcome: pick(r, ['resolved', 'resolved', 'follow-up', 'unresolved']),
+  });
   if (!guestEnds) s.emit(t, 'guest.left', { state: 'LeftAfterSession' });
   if (channel !== 'chat') {
     s.emit(t + 2_000, 'recording.available', {
@@ -208,10 +262,16 @@ function finish(r: Rand, s: Script, talked: { ops: SimOperator[]; end: number; t
     });
   }
   const acw = between(r, 5_000, 120_000);
-  s.emit(t + acw, 'operator.concluded', { operator: operatorOf(last), ...(r() < 0.5 ? { note: 'Customer helped.' } : {}) });
-  if (channel === 'chat' && r() < 0.3) s.emit(t + 4_000, 'feedback', { stars: 1 + Math.floor(r() * 5), scale: 'Likert' });
+  s.emit(t + acw, 'operator.concluded', {
+    operator: operatorOf(last),
+    ...(r() < 0.5 ? { note: 'Customer helped.' } : {}),
+  });
+  if (channel === 'chat' && r() < 0.3)
+    s.emit(t + 4_000, 'feedback', { stars: 1 + Math.floor(r() * 5), scale: 'Likert' });
   if (r() < 0.3) {
-    s.emit(t + acw, 'tags.added', { tags: [{ name: pick(r, ['complaint', 'sales-lead', 'vip', 'follow-up']), scope: 'session' }] });
+    s.emit(t + acw, 'tags.added', {
+      tags: [{ name: pick(r, ['complaint', 'sales-lead', 'vip', 'follow-up']), scope: 'session' }],
+    });
   }
 }
 
@@ -232,7 +292,13 @@ export function simulateSession(r: Rand, model: CenterModel, index: number, at: 
         direction: 'inbound',
         guest: guestInfo(r, index),
         ...(path === 'phone'
-          ? { telephony: { from: `+420${Math.floor(between(r, 600000000, 799999999))}`, to: '+420222111000', callSid: `CA${hex(r, 32)}` } }
+          ? {
+              telephony: {
+                from: `+420${Math.floor(between(r, 600000000, 799999999))}`,
+                to: '+420222111000',
+                callSid: `CA${hex(r, 32)}`,
+              },
+            }
           : { url: 'https://shop.example.com/help', widget: 1 }),
       });
       s.emit(at + between(r, 200, 2_000), 'guest.joined', {});
@@ -279,7 +345,14 @@ export function simulateSession(r: Rand, model: CenterModel, index: number, at: 
   return s.events;
 }
 
-function botSession(r: Rand, model: CenterModel, s: Script, index: number, at: number, group: Required<Group>): void {
+function botSession(
+  r: Rand,
+  model: CenterModel,
+  s: Script,
+  index: number,
+  at: number,
+  group: Required<Group>,
+): void {
   const bot = pick(r, model.bots);
   const botRef = { botId: bot.botId, chatbotId: bot.chatbotId, name: bot.name };
   const lang = r() < 0.7 ? 'en' : 'cs';
@@ -288,17 +361,22 @@ function botSession(r: Rand, model: CenterModel, s: Script, index: number, at: n
     source: 'Default',
     direction: 'inbound',
     guest: guestInfo(r, index),
-    bot: { botId: bot.botId, userId: `u-${hex(r, 8)}-${hex(r, 4)}-${hex(r, 4)}`, surface: pick(r, ['rtm', 'rtm', 'msteams', 'facebook']), isDeveloper: r() < 0.03 },
+    bot: {
+      botId: bot.botId,
+      userId: `u-${hex(r, 8)}-${hex(r, 4)}-${hex(r, 4)}`,
+      surface: pick(r, ['rtm', 'rtm', 'msteams', 'facebook']),
+      isDeveloper: r() < 0.03,
+    },
   });
   s.emit(at, 'guest.joined', {});
   s.emit(at, 'bot.joined', { bot: botRef });
   let t = at + 500;
-  s.emit(t, 'message', { from: 'bot', text: BOT_LINES[0]!, lang });
+  s.emit(t, 'message', { from: 'bot', text: BOT_LINES[0], lang });
   const outcome = weighted(r, { selfService: 55, dropOff: 25, agent: 20 });
   if (outcome === 'selfService' && r() < 0.15) {
     // Non-interactive: the guest never writes.
     t += between(r, 5_000, 60_000);
-    s.emit(t, 'message', { from: 'bot', text: BOT_LINES[1]!, lang });
+    s.emit(t, 'message', { from: 'bot', text: BOT_LINES[1], lang });
     t += between(r, 30_000, 120_000);
     s.emit(t, 'guest.left', { state: 'LeftSession' });
     s.emit(t, 'bot.left', { bot: botRef });
@@ -313,10 +391,10 @@ function botSession(r: Rand, model: CenterModel, s: Script, index: number, at: n
   switch (outcome) {
     case 'selfService':
       s.emit(t, 'bot.task', { name: task, status: 'completed' });
-      s.emit(t, 'message', { from: 'bot', text: BOT_LINES[2]!, lang });
+      s.emit(t, 'message', { from: 'bot', text: BOT_LINES[2], lang });
       t += between(r, 3_000, 30_000);
       s.emit(t, 'message', { from: 'guest', text: 'Thank you!', lang });
-      s.emit(t + 1_000, 'message', { from: 'bot', text: BOT_LINES[3]!, lang });
+      s.emit(t + 1_000, 'message', { from: 'bot', text: BOT_LINES[3], lang });
       t += between(r, 5_000, 30_000);
       s.emit(t, 'guest.left', { state: 'LeftSession' });
       s.emit(t, 'bot.left', { bot: botRef });
@@ -371,5 +449,5 @@ export function* simulate(options: SimulateOptions): Generator<SessionEvent[]> {
   const r = rng(options.seed);
   const model = options.model ?? defaultModel;
   const times = arrivals(r, options.sessions, options.start, options.end);
-  for (let i = 0; i < times.length; i++) yield simulateSession(r, model, i, times[i]!);
+  for (let i = 0; i < times.length; i++) yield simulateSession(r, model, i, times[i]);
 }

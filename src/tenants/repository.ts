@@ -26,7 +26,11 @@ interface TenantRow {
   department_id: number;
 }
 
-const toTenant = (row: TenantRow): Tenant => ({ id: row.id, name: row.name, departmentId: row.department_id });
+const toTenant = (row: TenantRow): Tenant => ({
+  id: row.id,
+  name: row.name,
+  departmentId: row.department_id,
+});
 
 /**
  * Creates a tenant with one API client. `departmentId` defaults to the next free integer; a taken one is a
@@ -60,7 +64,7 @@ export async function createTenant(
     id,
     hashSecret(clientSecret),
   ]);
-  return { ...toTenant(row!), credentials: { clientId, clientSecret } };
+  return { ...toTenant(row), credentials: { clientId, clientSecret } };
 }
 
 interface PrincipalRow extends TenantRow {
@@ -75,17 +79,28 @@ const PRINCIPAL_SQL = `SELECT t.id, t.name, t.department_id, c.client_id, c.secr
 
 /** The client holding this secret, if any. */
 export async function principalBySecret(db: Queryable, secret: string): Promise<Principal | null> {
-  const row = (await db.query<PrincipalRow>(`${PRINCIPAL_SQL} c.secret_hash = $1`, [hashSecret(secret)])).rows[0];
+  const row = (await db.query<PrincipalRow>(`${PRINCIPAL_SQL} c.secret_hash = $1`, [hashSecret(secret)]))
+    .rows[0];
   return row ? { tenant: toTenant(row), clientId: row.client_id, role: row.role } : null;
 }
 
 /** The client by id with its stored secret hash, for Basic authentication. */
-export async function clientById(db: Queryable, clientId: string): Promise<(Principal & { secretHash: string }) | null> {
+export async function clientById(
+  db: Queryable,
+  clientId: string,
+): Promise<(Principal & { secretHash: string }) | null> {
   const row = (await db.query<PrincipalRow>(`${PRINCIPAL_SQL} c.client_id = $1`, [clientId])).rows[0];
-  return row ? { tenant: toTenant(row), clientId: row.client_id, role: row.role, secretHash: row.secret_hash } : null;
+  return row
+    ? { tenant: toTenant(row), clientId: row.client_id, role: row.role, secretHash: row.secret_hash }
+    : null;
 }
 
 export async function tenantByName(db: Queryable, name: string): Promise<Tenant | null> {
-  const row = (await db.query<TenantRow>('SELECT id, name, department_id FROM tenants WHERE name = $1 ORDER BY created_at LIMIT 1', [name])).rows[0];
+  const row = (
+    await db.query<TenantRow>(
+      'SELECT id, name, department_id FROM tenants WHERE name = $1 ORDER BY created_at LIMIT 1',
+      [name],
+    )
+  ).rows[0];
   return row ? toTenant(row) : null;
 }

@@ -8,11 +8,13 @@ import { AppError, ErrorBody } from '../http/errors.js';
 import { createTenant } from './repository.js';
 
 function checkAdmin(request: FastifyRequest, adminToken: string | undefined): void {
-  if (!adminToken) throw new AppError('forbidden', 'administration is disabled: set SWITCHBOARD_ADMIN_TOKEN to enable it');
+  if (!adminToken)
+    throw new AppError('forbidden', 'administration is disabled: set SWITCHBOARD_ADMIN_TOKEN to enable it');
   const header = request.headers.authorization ?? '';
   const match = /^Bearer\s+(.+)$/i.exec(header);
-  if (!match) throw new AppError('unauthorized', 'missing admin token: Authorization: Bearer $SWITCHBOARD_ADMIN_TOKEN');
-  const given = createHash('sha256').update(match[1]!).digest();
+  if (!match)
+    throw new AppError('unauthorized', 'missing admin token: Authorization: Bearer $SWITCHBOARD_ADMIN_TOKEN');
+  const given = createHash('sha256').update(match[1]).digest();
   const expected = createHash('sha256').update(adminToken).digest();
   if (!timingSafeEqual(given, expected)) throw new AppError('unauthorized', 'invalid admin token');
 }
@@ -43,7 +45,14 @@ export function tenantRoutes(fastify: FastifyInstance, deps: AppDeps): void {
         ),
         response: { 201: CreatedTenant, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 409: ErrorBody },
       },
-      preHandler: async (request) => checkAdmin(request, deps.adminToken),
+      preHandler: (request, _reply, done) => {
+        try {
+          checkAdmin(request, deps.adminToken);
+          done();
+        } catch (error) {
+          done(error as Error);
+        }
+      },
     },
     async (request, reply) => {
       const tenant = await deps.db.tx((q) => createTenant(q, request.body));

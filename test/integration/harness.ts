@@ -71,7 +71,12 @@ export async function harness(options: Partial<AppOptions> = {}): Promise<Harnes
     auth,
     request: (opts) => app.inject(opts),
     async ingest(events, t = tenant) {
-      const response = await app.inject({ method: 'POST', url: '/v1/events', headers: auth(t), payload: events });
+      const response = await app.inject({
+        method: 'POST',
+        url: '/v1/events',
+        headers: auth(t),
+        payload: events,
+      });
       assert.equal(response.statusCode, 200, response.body);
       return response.json();
     },
@@ -84,7 +89,11 @@ export async function harness(options: Partial<AppOptions> = {}): Promise<Harnes
 }
 
 /** Asserts a native error envelope with the given status and code. */
-export function assertError(response: { statusCode: number; json(): unknown; body: string }, status: number, code?: string): { code: string; message: string; details?: unknown } {
+export function assertError(
+  response: { statusCode: number; json(): unknown; body: string },
+  status: number,
+  code?: string,
+): { code: string; message: string; details?: unknown } {
   assert.equal(response.statusCode, status, response.body);
   const body = response.json() as { error: { code: string; message: string; details?: unknown } };
   assert.equal(typeof body.error?.message, 'string', response.body);
@@ -100,7 +109,11 @@ export async function commonRouteTests(
   h: Harness,
   route: { method: InjectOptions['method']; url: string; payload?: unknown; ownedResource?: boolean },
 ): Promise<void> {
-  const base = { method: route.method, url: route.url, ...(route.payload !== undefined ? { payload: route.payload as string } : {}) };
+  const base = {
+    method: route.method,
+    url: route.url,
+    ...(route.payload !== undefined ? { payload: route.payload as string } : {}),
+  };
   const label = `${String(route.method)} ${route.url}`;
   const none = await h.request(base);
   assert.equal(none.statusCode, 401, `${label} without credentials: ${none.body}`);
@@ -112,7 +125,7 @@ export async function commonRouteTests(
   ]) {
     const bad = await h.request({ ...base, headers: { authorization } });
     assert.equal(bad.statusCode, 401, `${label} with '${authorization}': ${bad.body}`);
-    assert.equal((bad.json() as { error: { code: string } }).error.code, 'unauthorized');
+    assert.equal(bad.json<{ error: { code: string } }>().error.code, 'unauthorized');
   }
   if (route.ownedResource) {
     const foreign = await h.request({ ...base, headers: h.auth(h.other) });

@@ -30,18 +30,46 @@ test('GET /v1/sessions/{id}: the DESIGN shape with durations, operators, routing
   const response = await get(`/v1/sessions/${withOperator.sessionId}`);
   assert.equal(response.statusCode, 200);
   const s = response.json();
-  assert.deepEqual(Object.keys(s.durations).sort(), ['active', 'acw', 'bcw', 'created', 'inQueue', 'ring', 'waited', 'waiting']);
+  assert.deepEqual(Object.keys(s.durations).sort(), [
+    'active',
+    'acw',
+    'bcw',
+    'created',
+    'inQueue',
+    'ring',
+    'waited',
+    'waiting',
+  ]);
   assert.ok(s.durations.active > 0 && s.durations.acw > 0 && s.durations.inQueue >= 0);
   const op = s.operators[0];
-  assert.deepEqual(Object.keys(op).sort(), ['concluded', 'durations', 'firstName', 'id', 'joined', 'lastName', 'left', 'note', 'userId', 'userName']);
+  assert.deepEqual(Object.keys(op).sort(), [
+    'concluded',
+    'durations',
+    'firstName',
+    'id',
+    'joined',
+    'lastName',
+    'left',
+    'note',
+    'userId',
+    'userName',
+  ]);
   assert.deepEqual(Object.keys(op.durations).sort(), ['acw', 'queue']);
   assert.equal(typeof op.userId, 'number');
   assert.ok(s.routing.some((r: { activityType: string }) => r.activityType === 'AcceptedByOperator'));
   assert.ok(s.activities.length > 0);
   assert.match(s.created, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
   // The stored columns agree with the document.
-  const row = (await h.db.query('SELECT d_active, d_acw, d_in_queue FROM sessions WHERE tenant_id = $1 AND session_id = $2', [h.tenant.id, s.sessionId])).rows[0] as Record<string, number>;
-  assert.deepEqual([row.d_active, row.d_acw, row.d_in_queue], [s.durations.active, s.durations.acw, s.durations.inQueue]);
+  const row = (
+    await h.db.query(
+      'SELECT d_active, d_acw, d_in_queue FROM sessions WHERE tenant_id = $1 AND session_id = $2',
+      [h.tenant.id, s.sessionId],
+    )
+  ).rows[0] as Record<string, number>;
+  assert.deepEqual(
+    [row.d_active, row.d_acw, row.d_in_queue],
+    [s.durations.active, s.durations.acw, s.durations.inQueue],
+  );
 });
 
 test('unknown, foreign and malformed session ids', async () => {
@@ -89,7 +117,10 @@ test('filters: created/ended ranges, channel, source, status, operator, group, b
   }[];
   const check = async (query: string, predicate: (s: (typeof all)[number]) => boolean) => {
     const items = (await get(`/v1/sessions?limit=1000&${query}`)).json().items as typeof all;
-    const expected = all.filter(predicate).map((s) => s.sessionId).sort();
+    const expected = all
+      .filter(predicate)
+      .map((s) => s.sessionId)
+      .sort();
     assert.deepEqual(items.map((s) => s.sessionId).sort(), expected, query);
     assert.ok(expected.length > 0 || query.includes('status=IN_QUEUE'), `${query} should match something`);
   };
@@ -103,7 +134,7 @@ test('filters: created/ended ranges, channel, source, status, operator, group, b
   await check('status=CLOSED', (s) => s.status === 'CLOSED');
   await check('operator=101', (s) => s.operatorIds.includes('101'));
   await check('group=2', (s) => s.groups.some((g) => g.id === 2));
-  const bot = all.find((s) => s.botIds.length > 0)!.botIds[0]!;
+  const bot = all.find((s) => s.botIds.length > 0)!.botIds[0];
   await check(`bot=${bot}`, (s) => s.botIds.includes(bot));
   await check('containment=dropOff', (s) => s.containment === 'dropOff');
   await check('channel=chat&containment=agent', (s) => s.channel === 'chat' && s.containment === 'agent');
@@ -141,6 +172,8 @@ test('an open session reports running durations against the clock', async () => 
   assert.equal(s.durations.waiting, 40_000);
   assert.equal(s.durations.inQueue, 10_000);
   assert.equal(s.durations.active, null);
-  const listed = (await get('/v1/sessions?status=WAITING')).json().items.find((x: { sessionId: string }) => x.sessionId === 'open');
+  const listed = (await get('/v1/sessions?status=WAITING'))
+    .json()
+    .items.find((x: { sessionId: string }) => x.sessionId === 'open');
   assert.equal(listed.durations.waiting, 40_000);
 });

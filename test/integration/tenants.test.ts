@@ -17,12 +17,17 @@ test('POST /v1/tenants creates a tenant whose credentials work at once', async (
   const tenant = response.json();
   assert.deepEqual(Object.keys(tenant).sort(), ['credentials', 'departmentId', 'id', 'name']);
   assert.equal(typeof tenant.departmentId, 'number');
-  const basic = 'Basic ' + Buffer.from(`${tenant.credentials.clientId}:${tenant.credentials.clientSecret}`).toString('base64');
+  const basic =
+    'Basic ' +
+    Buffer.from(`${tenant.credentials.clientId}:${tenant.credentials.clientSecret}`).toString('base64');
   const list = await h.request({ method: 'GET', url: '/v1/sessions', headers: { authorization: basic } });
   assert.equal(list.statusCode, 200);
   assert.deepEqual(list.json().items, []);
-  const stored = await h.db.query<{ secret_hash: string }>('SELECT secret_hash FROM api_clients WHERE client_id = $1', [tenant.credentials.clientId]);
-  assert.notEqual(stored.rows[0]!.secret_hash, tenant.credentials.clientSecret, 'the secret is stored hashed');
+  const stored = await h.db.query<{ secret_hash: string }>(
+    'SELECT secret_hash FROM api_clients WHERE client_id = $1',
+    [tenant.credentials.clientId],
+  );
+  assert.notEqual(stored.rows[0].secret_hash, tenant.credentials.clientSecret, 'the secret is stored hashed');
   assert.ok(!JSON.stringify(stored.rows).includes(tenant.credentials.clientSecret));
 });
 
@@ -45,7 +50,16 @@ test('admin token required; bad bodies are 400', async () => {
 test('administration is off without SWITCHBOARD_ADMIN_TOKEN', async () => {
   const closed = await harness({ adminToken: undefined });
   try {
-    assertError(await closed.request({ method: 'POST', url: '/v1/tenants', headers: { authorization: 'Bearer anything' }, payload: { name: 'x' } }), 403, 'forbidden');
+    assertError(
+      await closed.request({
+        method: 'POST',
+        url: '/v1/tenants',
+        headers: { authorization: 'Bearer anything' },
+        payload: { name: 'x' },
+      }),
+      403,
+      'forbidden',
+    );
   } finally {
     await closed.close();
   }

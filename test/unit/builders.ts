@@ -12,7 +12,13 @@ export function ev<T extends EventType>(
   sessionId = 's1',
 ): SessionEvent {
   counter++;
-  return { id: `e${String(counter).padStart(6, '0')}`, sessionId, type, at: at(seconds), ...fields } as SessionEvent;
+  return {
+    id: `e${String(counter).padStart(6, '0')}`,
+    sessionId,
+    type,
+    at: at(seconds),
+    ...fields,
+  } as SessionEvent;
 }
 
 export const alice = { id: '101', firstName: 'Alice', lastName: 'A' };

@@ -19,7 +19,7 @@ test('inbound chat: every FAQ formula', () => {
     waited: 25_000, // min(started, left queue) − created
   });
   assert.equal(session.status, 'CLOSED');
-  assert.deepEqual(operatorDurations(session, session.operators[0]!), { queue: 5_000, acw: 60_000 });
+  assert.deepEqual(operatorDurations(session, session.operators[0]), { queue: 5_000, acw: 60_000 });
 });
 
 test('ACW is null until every operator who joined has concluded, and status is ACW meanwhile', () => {
@@ -29,7 +29,7 @@ test('ACW is null until every operator who joined has concluded, and status is A
   assert.equal(sessionDurations(session).acw, null);
   // Running against a clock: 30 s after the operator left.
   assert.equal(sessionDurations(session, T0 + 130_000).acw, 30_000);
-  assert.equal(operatorDurations(session, session.operators[0]!, T0 + 130_000).acw, 30_000);
+  assert.equal(operatorDurations(session, session.operators[0], T0 + 130_000).acw, 30_000);
 });
 
 test('outbound call created by an operator: started = created, BCW until the guest answers', () => {
@@ -60,7 +60,12 @@ test('outbound call created by an operator: started = created, BCW until the gue
 
 test('preview campaign: no ring time', () => {
   const session = s([
-    ev('session.created', 0, { channel: 'phone', source: 'Campaign', operator: alice, campaign: { id: 7, mode: 'preview' } }),
+    ev('session.created', 0, {
+      channel: 'phone',
+      source: 'Campaign',
+      operator: alice,
+      campaign: { id: 7, mode: 'preview' },
+    }),
     ev('operator.joined', 0, { operator: alice }),
     ev('guest.joined', 40, {}),
     ev('session.ended', 100, {}),
@@ -71,7 +76,12 @@ test('preview campaign: no ring time', () => {
 
 test('a progressive campaign keeps its ring time', () => {
   const session = s([
-    ev('session.created', 0, { channel: 'phone', source: 'Campaign', operator: alice, campaign: { id: 7, mode: 'progressive' } }),
+    ev('session.created', 0, {
+      channel: 'phone',
+      source: 'Campaign',
+      operator: alice,
+      campaign: { id: 7, mode: 'progressive' },
+    }),
     ev('guest.joined', 12, {}),
   ]);
   assert.equal(sessionDurations(session).ring, 12_000);
@@ -111,18 +121,35 @@ test('operator timeout then re-queue: IN_QUEUE again, durations from the first a
   const d = sessionDurations(session);
   assert.equal(d.inQueue, 8_000);
   assert.equal(d.waiting, 24_000, 'first accepted − first assigned (to anyone)');
-  assert.equal(operatorDurations(session, { ...session.operators[0]!, id: alice.id }).queue, 24_000);
-  assert.equal(operatorDurations(session, session.operators[0]!).queue, 4_000, 'bob: accepted − his assignment');
+  assert.equal(operatorDurations(session, { ...session.operators[0], id: alice.id }).queue, 24_000);
+  assert.equal(
+    operatorDurations(session, session.operators[0]).queue,
+    4_000,
+    'bob: accepted − his assignment',
+  );
   assert.deepEqual(
     session.routing.map((r) => r.activityType),
-    ['RoutingRequestCreated', 'EnteredGroupQueue', 'AssignedToOperator', 'OperatorTimeoutExpired', 'EnteredGroupQueue', 'AssignedToOperator', 'AcceptedByOperator'],
+    [
+      'RoutingRequestCreated',
+      'EnteredGroupQueue',
+      'AssignedToOperator',
+      'OperatorTimeoutExpired',
+      'EnteredGroupQueue',
+      'AssignedToOperator',
+      'AcceptedByOperator',
+    ],
   );
-  assert.deepEqual(session.statusHistory.map((h) => h.status), ['CREATED', 'IN_QUEUE', 'WAITING', 'IN_QUEUE', 'WAITING', 'ACTIVE']);
+  assert.deepEqual(
+    session.statusHistory.map((h) => h.status),
+    ['CREATED', 'IN_QUEUE', 'WAITING', 'IN_QUEUE', 'WAITING', 'ACTIVE'],
+  );
 });
 
 test('forwarding to a second operator: both operators, their own queue and ACW', () => {
   const events = [
-    ...inboundChat().filter((e) => !['guest.left', 'operator.left', 'session.ended', 'operator.concluded'].includes(e.type)),
+    ...inboundChat().filter(
+      (e) => !['guest.left', 'operator.left', 'session.ended', 'operator.concluded'].includes(e.type),
+    ),
     ev('routing.forwarded', 50, { group: support, by: alice }),
     ev('operator.left', 50, { operator: alice }),
     ev('operator.concluded', 70, { operator: alice }),
@@ -135,16 +162,26 @@ test('forwarding to a second operator: both operators, their own queue and ACW',
     ev('operator.concluded', 290, { operator: bob }),
   ];
   const session = s(events);
-  assert.deepEqual(session.operators.map((o) => o.id), ['101', 'bob.smith']);
+  assert.deepEqual(
+    session.operators.map((o) => o.id),
+    ['101', 'bob.smith'],
+  );
   const [a, b] = session.operators;
-  assert.deepEqual(operatorDurations(session, a!), { queue: 5_000, acw: 20_000 });
-  assert.deepEqual(operatorDurations(session, b!), { queue: 6_000, acw: 90_000 });
+  assert.deepEqual(operatorDurations(session, a), { queue: 5_000, acw: 20_000 });
+  assert.deepEqual(operatorDurations(session, b), { queue: 6_000, acw: 90_000 });
   const d = sessionDurations(session);
   assert.equal(d.acw, 90_000, 'max(concluded) − max(left)');
   assert.equal(d.inQueue, 17_000, 'first assignment only');
   assert.equal(d.active, 175_000);
-  assert.ok(session.routing.some((r) => r.activityType === 'ForwardedToGroup' && r.forwardedByOperator?.id === alice.id));
-  assert.deepEqual(session.groups.map((g) => g.id), [1, 2]);
+  assert.ok(
+    session.routing.some(
+      (r) => r.activityType === 'ForwardedToGroup' && r.forwardedByOperator?.id === alice.id,
+    ),
+  );
+  assert.deepEqual(
+    session.groups.map((g) => g.id),
+    [1, 2],
+  );
   assert.equal(session.routing.at(-1)!.routingRequestId, 2);
 });
 
@@ -164,8 +201,20 @@ test('two operators with different ACW (conference)', () => {
     ev('operator.concluded', 130, { operator: bob }),
     ev('operator.concluded', 170, { operator: alice }),
   ]);
-  assert.equal(operatorDurations(session, session.operators.find((o) => o.id === bob.id)!).acw, 30_000);
-  assert.equal(operatorDurations(session, session.operators.find((o) => o.id === alice.id)!).acw, 60_000);
+  assert.equal(
+    operatorDurations(
+      session,
+      session.operators.find((o) => o.id === bob.id)!,
+    ).acw,
+    30_000,
+  );
+  assert.equal(
+    operatorDurations(
+      session,
+      session.operators.find((o) => o.id === alice.id)!,
+    ).acw,
+    60_000,
+  );
   assert.equal(sessionDurations(session).acw, 60_000);
 });
 

@@ -30,7 +30,10 @@ test('ties on `at` are broken by lifecycle order, then by id', () => {
   const created = ev('session.created', 0, { channel: 'chat' });
   const joined = ev('operator.joined', 1, { operator: alice });
   const session = project([a, b, created, joined])!;
-  assert.deepEqual(session.activities.map((x) => x.type), ['Joined', 'Left', 'SessionEnded']);
+  assert.deepEqual(
+    session.activities.map((x) => x.type),
+    ['Joined', 'Left', 'SessionEnded'],
+  );
 });
 
 test('created falls back to the earliest event until session.created arrives', () => {
@@ -50,15 +53,29 @@ test('userId: digits stay, names map to a stable int32 in [1e9, 2e9)', () => {
 test('Kore containment: explicit, agent, dropOff, selfService; none for non-bot sessions', () => {
   const bot = { botId: 'b1' };
   const base = [ev('session.created', 0, { channel: 'chat', bot }), ev('guest.joined', 0, {})];
-  const self = project([...base, ev('bot.task', 5, { name: 't', status: 'completed' }), ev('guest.left', 9, {}), ev('session.ended', 9, {})])!;
+  const self = project([
+    ...base,
+    ev('bot.task', 5, { name: 't', status: 'completed' }),
+    ev('guest.left', 9, {}),
+    ev('session.ended', 9, {}),
+  ])!;
   assert.equal(self.containment, 'selfService');
-  const drop = project([...base, ev('bot.task', 5, { name: 't', status: 'started' }), ev('guest.left', 9, {}), ev('session.ended', 9, {})])!;
+  const drop = project([
+    ...base,
+    ev('bot.task', 5, { name: 't', status: 'started' }),
+    ev('guest.left', 9, {}),
+    ev('session.ended', 9, {}),
+  ])!;
   assert.equal(drop.containment, 'dropOff');
   const abandoned = project([...base, ev('session.ended', 9, { reason: 'GuestAbandoned' })])!;
   assert.equal(abandoned.containment, 'dropOff');
   const agent = project([...base, ev('bot.handoff', 5, {}), ev('session.ended', 9, {})])!;
   assert.equal(agent.containment, 'agent');
-  const explicit = project([...base, ev('bot.handoff', 5, {}), ev('session.ended', 9, { containment: 'selfService' })])!;
+  const explicit = project([
+    ...base,
+    ev('bot.handoff', 5, {}),
+    ev('session.ended', 9, { containment: 'selfService' }),
+  ])!;
   assert.equal(explicit.containment, 'selfService');
   assert.equal(project(inboundChat())!.containment, null);
 });
@@ -68,22 +85,43 @@ test('activities, tags, call params, files, recordings and stats are collected',
     ev('session.created', 0, { channel: 'chat', guest: { callParams: { tier: 'gold' } } }),
     ev('message', 1, { from: 'guest', text: 'hi', lang: 'cs' }),
     ev('message', 2, { from: 'bot', text: 'hello', lang: 'en' }),
-    ev('file.shared', 3, { from: 'guest', file: { id: 'f1', name: 'a.png', contentType: 'image/png', size: 10 } }),
-    ev('recording.available', 4, { recording: { id: 'r1', durationMs: 5000, started: '2026-03-02T09:00:01Z' } }),
-    ev('tags.added', 5, { tags: [{ name: 'vip', scope: 'session' }, { name: 'x', scope: 'user', value: '1' }] }),
+    ev('file.shared', 3, {
+      from: 'guest',
+      file: { id: 'f1', name: 'a.png', contentType: 'image/png', size: 10 },
+    }),
+    ev('recording.available', 4, {
+      recording: { id: 'r1', durationMs: 5000, started: '2026-03-02T09:00:01Z' },
+    }),
+    ev('tags.added', 5, {
+      tags: [
+        { name: 'vip', scope: 'session' },
+        { name: 'x', scope: 'user', value: '1' },
+      ],
+    }),
     ev('tags.removed', 6, { tags: [{ name: 'x', scope: 'user' }] }),
     ev('callparams.updated', 7, { params: { tier: 'silver', lang: 'cs' } }),
     ev('feedback', 8, { stars: 4 }),
     ev('session.log', 9, { message: 'note' }),
     ev('bot.task', 10, { name: 't', status: 'failed' }),
   ])!;
-  assert.deepEqual(session.stats, { messages: 2, guestMessages: 1, operatorMessages: 0, botMessages: 1, tasksCompleted: 0, tasksFailed: 1, languages: ['cs', 'en'] });
+  assert.deepEqual(session.stats, {
+    messages: 2,
+    guestMessages: 1,
+    operatorMessages: 0,
+    botMessages: 1,
+    tasksCompleted: 0,
+    tasksFailed: 1,
+    languages: ['cs', 'en'],
+  });
   assert.deepEqual(session.tags, [{ name: 'vip', scope: 'session', value: null }]);
-  assert.equal(session.callParams.tier!.value, 'silver');
-  assert.equal(session.files[0]!.id, 'f1');
-  assert.equal(session.recordings[0]!.started, T0 + 1000);
+  assert.equal(session.callParams.tier.value, 'silver');
+  assert.equal(session.files[0].id, 'f1');
+  assert.equal(session.recordings[0].started, T0 + 1000);
   assert.equal(session.feedback!.stars, 4);
-  assert.deepEqual(session.activities.map((a) => a.type), ['ChatMessage', 'ChatbotMessage', 'SharedFile']);
+  assert.deepEqual(
+    session.activities.map((a) => a.type),
+    ['ChatMessage', 'ChatbotMessage', 'SharedFile'],
+  );
   assert.deepEqual(session.log, [{ at: T0 + 9000, message: 'note' }]);
 });
 
@@ -96,10 +134,12 @@ test('property: any permutation and duplication of a simulated session projects 
       fc.array(fc.nat(), { maxLength: 30 }),
       fc.integer(),
       (which, duplicates, seed) => {
-        const events = sessions[which]!;
+        const events = sessions[which];
         const expected = project(events);
         const shuffleRng = rng(seed);
-        const mixed = [...events, ...duplicates.map((d) => events[d % events.length]!)].sort(() => shuffleRng() - 0.5);
+        const mixed = [...events, ...duplicates.map((d) => events[d % events.length])].sort(
+          () => shuffleRng() - 0.5,
+        );
         assert.deepEqual(project(mixed), expected);
       },
     ),
@@ -121,10 +161,26 @@ test('simulator: deterministic per seed, covers every path', () => {
   assert.ok(has((s) => s.campaign?.mode === 'preview'));
   assert.ok(has((s) => s.routing.some((r) => r.activityType === 'OperatorTimeoutExpired')));
   assert.ok(has((s) => s.routing.some((r) => r.activityType === 'ForwardedToGroup')));
-  assert.ok(has((s) => s.guestLeftQueue !== null), 'abandons');
-  for (const c of ['selfService', 'dropOff', 'agent'] as const) assert.ok(has((s) => s.containment === c), c);
-  assert.ok(has((s) => s.bot !== null && s.stats.guestMessages === 0), 'non-interactive bot sessions');
-  assert.ok(projected.every((s) => s.status === 'CLOSED'), 'every simulated session ends and concludes');
-  const times = a.map((events) => Date.parse(events[0]!.at));
-  assert.deepEqual(times, [...times].sort((x, y) => x - y));
+  assert.ok(
+    has((s) => s.guestLeftQueue !== null),
+    'abandons',
+  );
+  for (const c of ['selfService', 'dropOff', 'agent'] as const)
+    assert.ok(
+      has((s) => s.containment === c),
+      c,
+    );
+  assert.ok(
+    has((s) => s.bot !== null && s.stats.guestMessages === 0),
+    'non-interactive bot sessions',
+  );
+  assert.ok(
+    projected.every((s) => s.status === 'CLOSED'),
+    'every simulated session ends and concludes',
+  );
+  const times = a.map((events) => Date.parse(events[0].at));
+  assert.deepEqual(
+    times,
+    [...times].sort((x, y) => x - y),
+  );
 });

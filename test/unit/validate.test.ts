@@ -3,7 +3,13 @@ import assert from 'node:assert/strict';
 import { parseInstant } from '../../src/domain/events.js';
 import { validateBatch } from '../../src/domain/validate.js';
 
-const good = { id: 'e1', sessionId: 's-1', type: 'session.created', at: '2026-03-02T09:00:00.123+01:00', channel: 'chat' };
+const good = {
+  id: 'e1',
+  sessionId: 's-1',
+  type: 'session.created',
+  at: '2026-03-02T09:00:00.123+01:00',
+  channel: 'chat',
+};
 
 test('a valid event passes', () => {
   assert.ok(validateBatch([good]).ok);
@@ -36,7 +42,14 @@ test('every bad event is reported by index and field', () => {
 test('parseInstant accepts RFC 3339 with offsets and rejects impossible instants', () => {
   assert.equal(parseInstant('2026-03-02T09:00:00.123+01:00'), Date.parse('2026-03-02T08:00:00.123Z'));
   assert.equal(parseInstant('2024-02-29T23:59:59Z'), Date.parse('2024-02-29T23:59:59Z'));
-  for (const bad of ['2026-03-02T09:00:00', '2026-03-02', '2025-02-29T00:00:00Z', '2026-13-01T00:00:00Z', '2026-01-01T24:00:00Z', 'yesterday']) {
+  for (const bad of [
+    '2026-03-02T09:00:00',
+    '2026-03-02',
+    '2025-02-29T00:00:00Z',
+    '2026-13-01T00:00:00Z',
+    '2026-01-01T24:00:00Z',
+    'yesterday',
+  ]) {
     assert.equal(parseInstant(bad), null, bad);
   }
 });

@@ -1,0 +1,173 @@
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import { STORE } from './harness.js';
+import { validateBatch } from '../../src/domain/validate.js';
+
+const run = promisify(execFile);
+const BIN = new URL('../../../bin/switchboard.js', import.meta.url).pathname;
+const dirs: string[] = [];
+const tempDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'switchboard-cli-'));
+  dirs.push(dir);
+  return dir;
+};
+after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+/** Where the CLI should store: a fresh data dir, or a fresh schema of the test PostgreSQL server. */
+async function storeArgs(): Promise<{ args: string[]; cleanup: () => Promise<void> }> {
+  if (STORE === 'embedded') return { args: ['--data', tempDir()], cleanup: () => Promise.resolve() };
+  const schema = `cli_${randomBytes(5).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
+  await admin.connect();
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  const url = new URL(process.env.TEST_DATABASE_URL!);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  return {
+    args: ['--database-url', url.toString()],
+    cleanup: async () => {
+      await admin.query(`DROP SCHEMA ${schema} CASCADE`);
+      await admin.end();
+    },
+  };
+}
+
+test('tenant create --json prints the tenant and its credentials', async () => {
+  const store = await storeArgs();
+  try {
+    const { stdout } = await run(process.execPath, [
+      BIN,
+      'tenant',
+      'create',
+      'Acme',
+      '--json',
+      ...store.args,
+    ]);
+    const tenant = JSON.parse(stdout);
+    assert.equal(tenant.name, 'Acme');
+    assert.equal(typeof tenant.departmentId, 'number');
+    assert.match(tenant.credentials.clientSecret, /^sbs_/);
+    const second = JSON.parse(
+      (await run(process.execPath, [BIN, 'tenant', 'create', 'Beta', '--json', ...store.args])).stdout,
+    );
+    assert.equal(second.departmentId, tenant.departmentId + 1);
+  } finally {
+    await store.cleanup();
+  }
+});
+
+test('simulate is deterministic and its output is valid native events', async () => {
+  const args = [
+    BIN,
+    'simulate',
+    '--sessions',
+    '30',
+    '--seed',
+    '9',
+    '--days',
+    '2',
+    '--start',
+    '2026-03-01T00:00:00Z',
+  ];
+  const a = (await run(process.execPath, args, { maxBuffer: 64 << 20 })).stdout;
+  const b = (await run(process.execPath, args, { maxBuffer: 64 << 20 })).stdout;
+  assert.equal(a, b);
+  const events = a
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as { sessionId: string });
+  assert.equal(new Set(events.map((e) => e.sessionId)).size, 30);
+  assert.ok(validateBatch(events).ok);
+  const bad = await run(process.execPath, [BIN, 'simulate', '--sessions', 'many']).catch(
+    (e: { code: number; stderr: string }) => e,
+  );
+  assert.notEqual((bad as { code: number }).code, 0);
+});
+
+test(
+  'serve: health, posted simulation, a second process refused, data kept across kill -9',
+  { skip: STORE !== 'embedded' && 'embedded store only' },
+  async () => {
+    const data = tempDir();
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    const env = { ...process.env, SWITCHBOARD_ADMIN_TOKEN: 'admin-token-for-the-cli-test' };
+    const start = () => {
+      const child = spawn(process.execPath, [BIN, 'serve', '--port', String(port), '--data', data], {
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      return new Promise<typeof child>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+          if (out.includes('listening')) resolve(child);
+        });
+        child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+        child.once('exit', (code) => reject(new Error(`server exited ${code}: ${out}`)));
+      });
+    };
+    const base = `http://127.0.0.1:${port}`;
+    let server = await start();
+    try {
+      assert.equal((await fetch(`${base}/healthz`)).status, 200);
+      const tenant = (await (
+        await fetch(`${base}/v1/tenants`, {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${env.SWITCHBOARD_ADMIN_TOKEN}`,
+            'content-type': 'application/json',
+          },
+          body: '{"name":"sim"}',
+        })
+      ).json()) as { credentials: { clientId: string; clientSecret: string } };
+      await run(process.execPath, [
+        BIN,
+        'simulate',
+        '--sessions',
+        '20',
+        '--seed',
+        '4',
+        '--url',
+        base,
+        '--client-id',
+        tenant.credentials.clientId,
+        '--client-secret',
+        tenant.credentials.clientSecret,
+        '--batch',
+        '50',
+      ]);
+      const auth = { authorization: `Bearer ${tenant.credentials.clientSecret}` };
+      const before = (
+        (await (await fetch(`${base}/v1/sessions?limit=100`, { headers: auth })).json()) as {
+          items: unknown[];
+        }
+      ).items;
+      assert.equal(before.length, 20);
+
+      const refused = await run(process.execPath, [BIN, 'tenant', 'create', 'x', '--data', data]).catch(
+        (e: { code: number; stderr: string }) => e,
+      );
+      assert.equal((refused as { code: number }).code, 2);
+      assert.match((refused as { stderr: string }).stderr, /in use by process/);
+
+      server.kill('SIGKILL');
+      await new Promise((resolve) => server.once('exit', resolve));
+      server = await start();
+      const afterRestart = (
+        (await (await fetch(`${base}/v1/sessions?limit=100`, { headers: auth })).json()) as {
+          items: unknown[];
+        }
+      ).items;
+      assert.deepEqual(afterRestart, before);
+    } finally {
+      server.kill('SIGTERM');
+      await new Promise((resolve) => server.once('exit', resolve));
+    }
+  },
+);
