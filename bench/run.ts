@@ -20,7 +20,7 @@ import { fileBlobStore } from '../src/files/blobs.js';
 import { createTenant } from '../src/tenants/repository.js';
 import { simulate } from '../src/simulator/simulate.js';
 import type { SessionEvent } from '../src/domain/events.js';
-import { contentHash } from '../src/events/service.js';
+import { storedEvent } from '../src/events/service.js';
 
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 5000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -70,7 +70,7 @@ async function rawInsertRate(db: Db, batches: SessionEvent[][]): Promise<number>
           batch.map((e) => e.type),
           batch.map((e) => e.at),
           batch.map((e) => JSON.stringify(e)),
-          batch.map(contentHash),
+          batch.map((e) => storedEvent(e).hash),
         ],
       ),
     );

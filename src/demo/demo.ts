@@ -7,8 +7,7 @@ import { join } from 'node:path';
 import type { Db } from '../db/store.js';
 import type { SessionEvent } from '../domain/events.js';
 import { ingest } from '../events/service.js';
-import { createTenant, tenantByName } from '../tenants/repository.js';
-import { hashSecret, newClientId, newClientSecret } from '../tenants/credentials.js';
+import { addClient, createTenant, tenantByName } from '../tenants/repository.js';
 import { defaultModel } from '../simulator/model.js';
 import { rng, simulate, simulateSession } from '../simulator/simulate.js';
 
@@ -34,14 +33,8 @@ export async function ensureDemoTenant(db: Db, dataDir: string): Promise<DemoCre
   }
   let credentials: DemoCredentials;
   if (tenant) {
-    const clientId = newClientId();
-    const clientSecret = newClientSecret();
-    await db.query('INSERT INTO api_clients (client_id, tenant_id, secret_hash) VALUES ($1, $2, $3)', [
-      clientId,
-      tenant.id,
-      hashSecret(clientSecret),
-    ]);
-    credentials = { tenantId: tenant.id, departmentId: tenant.departmentId, clientId, clientSecret };
+    const client = await addClient(db, tenant.id);
+    credentials = { tenantId: tenant.id, departmentId: tenant.departmentId, ...client };
   } else {
     const created = await db.tx((q) => createTenant(q, { name: DEMO_TENANT }));
     credentials = { tenantId: created.id, departmentId: created.departmentId, ...created.credentials };

@@ -90,7 +90,7 @@ export function sessionDurations(session: Session, now?: number): Durations {
     ? maxOf(operators.map((op) => op.concluded))
     : clock(null, ended !== null && operators.length > 0 && lastLeft !== null);
 
-  const waitedEnd = maxOrNull(started, session.guestLeftQueue, Math.min);
+  const waitedEnd = earliest(started, session.guestLeftQueue);
 
   return {
     created: span(
@@ -107,14 +107,11 @@ export function sessionDurations(session: Session, now?: number): Durations {
   };
 }
 
-function maxOrNull(
-  a: number | null,
-  b: number | null,
-  pick: (x: number, y: number) => number,
-): number | null {
+/** The earlier of two instants, either of which may be unknown. */
+function earliest(a: number | null, b: number | null): number | null {
   if (a === null) return b;
   if (b === null) return a;
-  return pick(a, b);
+  return Math.min(a, b);
 }
 
 /** One operator's durations within the session. */

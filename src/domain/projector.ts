@@ -537,10 +537,6 @@ export function project(events: readonly SessionEvent[]): Session | null {
     session.status = status;
   }
 
-  // Re-derive `started` once every event is known: an operator-created session only counts as started at
-  // creation if it never went through routing.
-  session.started = startedOf(session, progress);
-  session.status = statusOf(session, progress);
   session.containment = containmentOf(session, progress);
   return session;
 }

@@ -126,6 +126,11 @@ export interface TagState {
   value: string | null;
 }
 
+/** Every bot of a session: the one it was created with, then those that joined. */
+export function botIdsOf(session: Pick<Session, 'bot' | 'chatbots'>): string[] {
+  return [...new Set([...(session.bot ? [session.bot.botId] : []), ...session.chatbots.map((b) => b.botId)])];
+}
+
 export interface Session {
   sessionId: string;
   /** null only while the `session.created` event has not arrived. */

@@ -2,11 +2,13 @@
 import { createHash } from 'node:crypto';
 import type { Queryable } from '../db/store.js';
 import type { SessionEvent } from '../domain/events.js';
-import type { Session } from '../domain/session.js';
+import { botIdsOf, type Session } from '../domain/session.js';
 import { sessionDurations } from '../domain/durations.js';
 
 export interface StoredEvent {
   event: SessionEvent;
+  /** Canonical JSON of the event: the stored body and the input of `hash`. */
+  text: string;
   hash: string;
 }
 
@@ -45,7 +47,7 @@ export async function insertEvents(
       events.map((e) => e.event.sessionId),
       events.map((e) => e.event.type),
       events.map((e) => e.event.at),
-      events.map((e) => JSON.stringify(e.event)),
+      events.map((e) => e.text),
       events.map((e) => e.hash),
     ],
   );
@@ -118,7 +120,7 @@ export async function upsertSessions(q: Queryable, tenantId: string, sessions: S
       d_waited: d.waited,
       operator_ids: s.operators.map((o) => o.id),
       group_ids: s.groups.map((g) => g.id),
-      bot_ids: [...new Set([...(s.bot ? [s.bot.botId] : []), ...s.chatbots.map((b) => b.botId)])],
+      bot_ids: botIdsOf(s),
       containment: s.containment,
       event_count: s.eventCount,
       doc: s,

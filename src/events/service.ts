@@ -31,8 +31,10 @@ export interface IngestResult {
   sessions: Session[];
 }
 
-export function contentHash(event: SessionEvent): string {
-  return createHash('sha256').update(canonicalJson(event)).digest('hex');
+/** An event ready to store: its canonical text (key order never matters) and that text's SHA-256. */
+export function storedEvent(event: SessionEvent): StoredEvent {
+  const text = canonicalJson(event);
+  return { event, text, hash: createHash('sha256').update(text).digest('hex') };
 }
 
 function conflict(ids: string[]): AppError {
@@ -66,10 +68,10 @@ export async function ingest(db: Db, tenantId: string, raw: readonly unknown[]):
   const clashes: string[] = [];
   let duplicates = 0;
   for (const event of checked.events) {
-    const hash = contentHash(event);
+    const stored = storedEvent(event);
     const seen = unique.get(event.id);
-    if (!seen) unique.set(event.id, { event, hash });
-    else if (seen.hash === hash) duplicates++;
+    if (!seen) unique.set(event.id, stored);
+    else if (seen.hash === stored.hash) duplicates++;
     else clashes.push(event.id);
   }
   if (clashes.length > 0) throw conflict([...new Set(clashes)]);

@@ -1,6 +1,6 @@
 /** Maps the derived session to the native wire shape. */
 import { operatorDurations, sessionDurations } from '../domain/durations.js';
-import type { Session } from '../domain/session.js';
+import { botIdsOf, type Session } from '../domain/session.js';
 import type { NativeSession, SessionSummary } from './schemas.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -26,7 +26,7 @@ export function toSummary(s: Session, now: number): SessionSummary {
     containment: s.containment,
     groups: s.groups,
     operatorIds: s.operators.map((o) => o.id),
-    botIds: [...new Set([...(s.bot ? [s.bot.botId] : []), ...s.chatbots.map((b) => b.botId)])],
+    botIds: botIdsOf(s),
     eventCount: s.eventCount,
   };
 }

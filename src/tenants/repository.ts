@@ -38,7 +38,7 @@ const toTenant = (row: TenantRow): Tenant => ({
  */
 export async function createTenant(
   db: Queryable,
-  input: { name: string; departmentId?: number | undefined; clientId?: string; clientSecret?: string },
+  input: { name: string; departmentId?: number | undefined },
 ): Promise<CreatedTenant> {
   const id = randomUUID();
   let row: TenantRow | undefined;
@@ -57,14 +57,19 @@ export async function createTenant(
     }
     throw error;
   }
-  const clientId = input.clientId ?? newClientId();
-  const clientSecret = input.clientSecret ?? newClientSecret();
+  return { ...toTenant(row), credentials: await addClient(db, id) };
+}
+
+/** Adds an API client to a tenant; the secret is returned here once and only its hash is kept. */
+export async function addClient(db: Queryable, tenantId: string): Promise<CreatedTenant['credentials']> {
+  const clientId = newClientId();
+  const clientSecret = newClientSecret();
   await db.query('INSERT INTO api_clients (client_id, tenant_id, secret_hash) VALUES ($1, $2, $3)', [
     clientId,
-    id,
+    tenantId,
     hashSecret(clientSecret),
   ]);
-  return { ...toTenant(row), credentials: { clientId, clientSecret } };
+  return { clientId, clientSecret };
 }
 
 interface PrincipalRow extends TenantRow {
