@@ -8,7 +8,12 @@ import swaggerUi from '@fastify/swagger-ui';
 import { Type } from '@sinclair/typebox';
 import type { Db } from './db/store.js';
 import type { Session } from './domain/session.js';
-import { toAppError } from './http/errors.js';
+import { AppError, toAppError } from './http/errors.js';
+import { loadKeyring, type Keyring } from './security/keys.js';
+import { ingest, type IngestObserver, type IngestResult } from './events/service.js';
+import { webhookObserver } from './webhooks/observer.js';
+import { mluviiProblem, mluviiRoutes } from './dialects/mluvii/routes.js';
+import { mluviiIntakeRoutes } from './dialects/mluvii/intake.js';
 import { nativeAuthenticator, type Authenticator } from './http/auth.js';
 import type { BlobStore } from './files/blobs.js';
 import type { Links } from './sessions/map.js';
@@ -16,6 +21,13 @@ import { tenantRoutes } from './tenants/routes.js';
 import { eventRoutes } from './events/routes.js';
 import { sessionRoutes } from './sessions/routes.js';
 import { fileRoutes } from './files/routes.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The app's dependencies, for the server's own background work (demo, dispatcher). */
+    switchboard: AppDeps;
+  }
+}
 
 export interface AppDeps {
   db: Db;
@@ -28,6 +40,14 @@ export interface AppDeps {
   /** Largest accepted upload, in bytes. */
   maxFileBytes: number;
   onSessionsChanged?: ((tenantId: string, sessions: Session[]) => void) | undefined;
+  /** The server key (token signing, sealed secrets). */
+  keys: Keyring;
+  /** Sees every batch's session changes in its transaction (queues webhook deliveries). */
+  observer: IngestObserver;
+  /** Stores a batch of native events for a tenant, with the observer. */
+  ingest(tenantId: string, raw: readonly unknown[]): Promise<IngestResult>;
+  /** Absolute base URL of this server as the request reached it (or the configured public URL). */
+  baseUrl(request: FastifyRequest): string;
 }
 
 export interface AppOptions {
@@ -40,6 +60,8 @@ export interface AppOptions {
   maxFileBytes?: number;
   logger?: boolean;
   onSessionsChanged?: AppDeps['onSessionsChanged'];
+  /** Told when webhook deliveries were queued (the dispatcher's kick). */
+  onWebhooksQueued?: () => void;
 }
 
 export const DEFAULT_MAX_FILE_BYTES = 2 * 1024 ** 3;
@@ -47,10 +69,23 @@ export const DEFAULT_MAX_FILE_BYTES = 2 * 1024 ** 3;
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger ? { level: 'info' } : false,
+    routerOptions: { caseSensitive: false },
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, useDefaults: true } },
     return503OnClosing: true,
   });
+  const baseUrl = (request: FastifyRequest) =>
+    options.publicUrl?.replace(/\/$/, '') ?? `${request.protocol}://${request.host}`;
+  const observer = webhookObserver({
+    now: options.now ?? Date.now,
+    baseUrl: () => options.publicUrl ?? lastBase,
+    onQueued: options.onWebhooksQueued,
+  });
+  let lastBase = 'http://localhost';
   const deps: AppDeps = {
+    keys: await loadKeyring(options.db),
+    observer,
+    ingest: (tenantId, raw) => ingest(options.db, tenantId, raw, observer),
+    baseUrl,
     db: options.db,
     blobs: options.blobs,
     authenticate: nativeAuthenticator(options.db),
@@ -59,13 +94,21 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     maxFileBytes: options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
     onSessionsChanged: options.onSessionsChanged,
     links: (request) => {
-      const base = options.publicUrl?.replace(/\/$/, '') ?? `${request.protocol}://${request.host}`;
+      const base = baseUrl(request);
       return {
         file: (sessionId, fileId) =>
           `${base}/v1/sessions/${encodeURIComponent(sessionId)}/files/${encodeURIComponent(fileId)}`,
       };
     },
   };
+
+  app.decorate('switchboard', deps);
+
+  // Payloads queued outside a request (webhooks) link to the address this server was last reached at.
+  app.addHook('onRequest', (request, _reply, done) => {
+    if (!options.publicUrl) lastBase = baseUrl(request);
+    done();
+  });
 
   app.setErrorHandler((error, request, reply) => {
     const appError = toAppError(error);
@@ -79,7 +122,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     });
   });
   app.setNotFoundHandler((request, reply) => {
-    void reply.code(404).send({
+    if (request.url.toLowerCase().startsWith('/api/v1/')) {
+      return mluviiProblem(
+        reply,
+        new AppError('not_found', `no route ${request.method} ${request.url.split('?')[0]}`),
+      );
+    }
+    return reply.code(404).send({
       error: { code: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` },
     });
   });
@@ -96,6 +145,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
           bearer: { type: 'http', scheme: 'bearer', description: 'the client secret' },
           basic: { type: 'http', scheme: 'basic', description: 'clientId:clientSecret' },
           admin: { type: 'http', scheme: 'bearer', description: 'SWITCHBOARD_ADMIN_TOKEN' },
+          mluviiBearer: {
+            type: 'http',
+            scheme: 'bearer',
+            bearerFormat: 'JWT',
+            description: 'token from POST /login/connect/token',
+          },
         },
       },
     },
@@ -128,5 +183,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   eventRoutes(app, deps);
   sessionRoutes(app, deps);
   fileRoutes(app, deps);
+  mluviiIntakeRoutes(app, deps);
+  await app.register(mluviiRoutes(deps));
   return app;
 }

@@ -20,6 +20,10 @@ export const ServerConfig = Type.Object({
   /** How often the embedded store runs ANALYZE/VACUUM/CHECKPOINT, in ms. */
   maintenanceIntervalMs: Type.Integer({ minimum: 1000 }),
   logRequests: Type.Boolean(),
+  /** How long a webhook delivery is retried before it is marked failed, in ms. */
+  webhookRetryWindowMs: Type.Integer({ minimum: 0 }),
+  /** First webhook retry delay, in ms; each further retry doubles it (capped at 1 h). */
+  webhookBackoffMs: Type.Integer({ minimum: 1 }),
 });
 export type ServerConfig = Static<typeof ServerConfig>;
 
@@ -48,6 +52,8 @@ export function parseServerConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = pr
     demo: flags.demo ?? false,
     maintenanceIntervalMs: Number(env.SWITCHBOARD_MAINTENANCE_INTERVAL_MS ?? 10 * 60_000),
     logRequests: env.SWITCHBOARD_LOG_REQUESTS === '1',
+    webhookRetryWindowMs: Number(env.SWITCHBOARD_WEBHOOK_RETRY_HOURS ?? 24) * 3_600_000,
+    webhookBackoffMs: Number(env.SWITCHBOARD_WEBHOOK_BACKOFF_MS ?? 10_000),
   };
   for (const key of Object.keys(candidate) as (keyof typeof candidate)[]) {
     if (candidate[key] === undefined) delete candidate[key];
@@ -61,6 +67,8 @@ export function parseServerConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = pr
       adminToken: 'SWITCHBOARD_ADMIN_TOKEN (at least 16 characters)',
       publicUrl: 'SWITCHBOARD_PUBLIC_URL (http(s)://…)',
       maintenanceIntervalMs: 'SWITCHBOARD_MAINTENANCE_INTERVAL_MS',
+      webhookRetryWindowMs: 'SWITCHBOARD_WEBHOOK_RETRY_HOURS',
+      webhookBackoffMs: 'SWITCHBOARD_WEBHOOK_BACKOFF_MS',
     };
     const lines = errors.map((e) => {
       const key = e.path.slice(1);

@@ -9,6 +9,7 @@ import { migrate } from './db/migrate.js';
 import { openStore, type Db } from './db/store.js';
 import { backfill, ensureDemoTenant, runLive, type DemoCredentials } from './demo/demo.js';
 import { fileBlobStore } from './files/blobs.js';
+import { startDispatcher } from './webhooks/dispatcher.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -43,14 +44,23 @@ export async function startServer(
 ): Promise<RunningServer> {
   mkdirSync(config.blobDir, { recursive: true });
   const { db, release } = await openConfiguredStore(config);
+  let kick = () => undefined as void;
   const app = await buildApp({
     db,
     blobs: fileBlobStore(config.blobDir),
     adminToken: config.adminToken,
     publicUrl: config.publicUrl,
     logger: config.logRequests,
+    onWebhooksQueued: () => kick(),
   });
   const onError = (error: unknown) => app.log.error(error);
+  const dispatcher = startDispatcher({
+    db,
+    retryWindowMs: config.webhookRetryWindowMs,
+    baseBackoffMs: config.webhookBackoffMs,
+    onError: (error) => log(`webhook dispatcher: ${String(error)}`),
+  });
+  kick = () => dispatcher.kick();
   const stopMaintenance = scheduleMaintenance(db, config.maintenanceIntervalMs, (error) =>
     log(`maintenance failed: ${String(error)}`),
   );
@@ -62,7 +72,7 @@ export async function startServer(
     log('Preparing the demo: backfilling 7 days of simulated history (first start only)…');
     const written = await backfill(db, demo.tenantId, { days: 7, sessions: 3_000, now: Date.now() });
     if (written > 0) log(`  ${written} sessions written.`);
-    live = runLive(db, demo.tenantId, { meanGapMs: 6_000, onError });
+    live = runLive(db, demo.tenantId, { meanGapMs: 6_000, onError, observer: app.switchboard.observer });
   }
 
   const address = await app.listen({ port: config.port, host: config.host });
@@ -77,6 +87,7 @@ export async function startServer(
       stopping ??= (async () => {
         live?.stop();
         stopMaintenance();
+        await dispatcher.stop();
         await app.close();
         await db.close();
         release();

@@ -6,7 +6,7 @@ import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Db } from '../db/store.js';
 import type { SessionEvent } from '../domain/events.js';
-import { ingest } from '../events/service.js';
+import { ingest, type IngestObserver } from '../events/service.js';
 import { addClient, createTenant, tenantByName } from '../tenants/repository.js';
 import { defaultModel } from '../simulator/model.js';
 import { rng, simulate, simulateSession } from '../simulator/simulate.js';
@@ -83,7 +83,7 @@ export interface LiveDemo {
 export function runLive(
   db: Db,
   tenantId: string,
-  options: { meanGapMs: number; onError: (error: unknown) => void },
+  options: { meanGapMs: number; onError: (error: unknown) => void; observer?: IngestObserver },
 ): LiveDemo {
   const r = rng(Date.now() & 0x7fffffff);
   const pending: SessionEvent[] = [];
@@ -101,7 +101,7 @@ export function runLive(
     if (due.length === 0) return;
     const dueIds = new Set(due.map((e) => e.id));
     busy = true;
-    ingest(db, tenantId, due)
+    ingest(db, tenantId, due, options.observer)
       .then(() => {
         for (let i = pending.length - 1; i >= 0; i--) if (dueIds.has(pending[i].id)) pending.splice(i, 1);
       })

@@ -23,10 +23,18 @@ const MAX_INT32 = 2_147_483_647;
  * stable integer in [1e9, 2e9) derived from the id by FNV-1a. Deterministic, so the projector stays pure.
  */
 export function userIdOf(operatorId: string): number {
-  if (/^\d{1,10}$/.test(operatorId) && Number(operatorId) <= MAX_INT32) return Number(operatorId);
+  return stableIntId(operatorId);
+}
+
+/**
+ * An integer for a string id, for APIs whose ids are integers (mluvii's userId, file and recording ids): the
+ * id itself when it is all digits and fits an int32, else FNV-1a of it folded into [1e9, 2e9).
+ */
+export function stableIntId(id: string): number {
+  if (/^\d{1,10}$/.test(id) && Number(id) <= MAX_INT32) return Number(id);
   let hash = 0x811c9dc5;
-  for (let i = 0; i < operatorId.length; i++) {
-    hash ^= operatorId.charCodeAt(i);
+  for (let i = 0; i < id.length; i++) {
+    hash ^= id.charCodeAt(i);
     hash = Math.imul(hash, 0x01000193) >>> 0;
   }
   return 1_000_000_000 + (hash % 1_000_000_000);
@@ -111,6 +119,7 @@ function emptySession(sessionId: string, at: number): Session {
     holdCount: 0,
     holdMs: 0,
     dialResult: null,
+    anonymized: null,
     handoff: null,
     termination: null,
     containment: null,
@@ -459,6 +468,7 @@ export function project(events: readonly SessionEvent[]): Session | null {
             size: e.file.size ?? null,
             from: e.from,
             shared: at,
+            deleted: null,
           });
         }
         activity(session, at, {
@@ -478,8 +488,18 @@ export function project(events: readonly SessionEvent[]): Session | null {
             durationMs: e.recording.durationMs ?? null,
             contentType: e.recording.contentType ?? null,
             available: at,
+            deleted: null,
           });
         }
+        break;
+      case 'file.deleted': {
+        const target =
+          session.files.find((f) => f.id === e.fileId) ?? session.recordings.find((r) => r.id === e.fileId);
+        if (target) target.deleted ??= at;
+        break;
+      }
+      case 'session.anonymized':
+        session.anonymized ??= at;
         break;
       case 'tags.added':
         for (const tag of e.tags) {

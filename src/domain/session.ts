@@ -108,6 +108,8 @@ export interface FileRef {
   size: number | null;
   from: 'guest' | 'operator' | 'bot';
   shared: number;
+  /** When its bytes were deleted (`file.deleted`); absent in documents projected before that event existed. */
+  deleted?: number | null;
 }
 
 export interface RecordingRef {
@@ -118,6 +120,7 @@ export interface RecordingRef {
   durationMs: number | null;
   contentType: string | null;
   available: number;
+  deleted?: number | null;
 }
 
 export interface TagState {
@@ -171,6 +174,8 @@ export interface Session {
   /** Total time on hold so far, in ms (closed holds only). */
   holdMs: number;
   dialResult: string | null;
+  /** When the guest's personal data and the message texts were removed (`session.anonymized`). */
+  anonymized?: number | null;
   handoff: number | null;
   termination: { reason: string | null; outcome: string | null; containment: Containment | null } | null;
   containment: Containment | null;

@@ -93,11 +93,32 @@ export async function eventsOfSessions(
   return result.rows.map((r) => r.body);
 }
 
+/** The current projections of these sessions. */
+export async function sessionDocs(
+  q: Queryable,
+  tenantId: string,
+  sessionIds: string[],
+): Promise<Map<string, Session>> {
+  if (sessionIds.length === 0) return new Map();
+  const result = await q.query<{ session_id: string; doc: Session }>(
+    'SELECT session_id, doc FROM sessions WHERE tenant_id = $1 AND session_id = ANY($2::text[])',
+    [tenantId, sessionIds],
+  );
+  return new Map(result.rows.map((r) => [r.session_id, r.doc]));
+}
+
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-/** Writes (inserts or replaces) the projected rows of these sessions. */
-export async function upsertSessions(q: Queryable, tenantId: string, sessions: Session[]): Promise<void> {
-  if (sessions.length === 0) return;
+/**
+ * Writes (inserts or replaces) the projected rows of these sessions and adds their tag names to the tenant's
+ * catalogue. Answers each session's integer id (mluvii's `id`).
+ */
+export async function upsertSessions(
+  q: Queryable,
+  tenantId: string,
+  sessions: Session[],
+): Promise<Map<string, number>> {
+  if (sessions.length === 0) return new Map();
   const rows = sessions.map((s) => {
     const d = sessionDurations(s);
     return {
@@ -119,6 +140,7 @@ export async function upsertSessions(q: Queryable, tenantId: string, sessions: S
       d_ring: d.ring,
       d_waited: d.waited,
       operator_ids: s.operators.map((o) => o.id),
+      operator_user_ids: s.operators.map((o) => o.userId),
       group_ids: s.groups.map((g) => g.id),
       bot_ids: botIdsOf(s),
       containment: s.containment,
@@ -126,20 +148,21 @@ export async function upsertSessions(q: Queryable, tenantId: string, sessions: S
       doc: s,
     };
   });
-  await q.query(
+  const result = await q.query<{ session_id: string; id: string }>(
     `INSERT INTO sessions (tenant_id, session_id, channel, source, direction, status, created, started, guest_joined,
-        ended, d_created, d_in_queue, d_waiting, d_bcw, d_active, d_acw, d_ring, d_waited, operator_ids, group_ids,
-        bot_ids, containment, event_count, doc)
+        ended, d_created, d_in_queue, d_waiting, d_bcw, d_active, d_acw, d_ring, d_waited, operator_ids,
+        operator_user_ids, group_ids, bot_ids, containment, event_count, doc)
      SELECT $1, r.session_id, r.channel, r.source, r.direction, r.status, r.created, r.started, r.guest_joined,
         r.ended, r.d_created, r.d_in_queue, r.d_waiting, r.d_bcw, r.d_active, r.d_acw, r.d_ring, r.d_waited,
         ARRAY(SELECT jsonb_array_elements_text(r.operator_ids)),
+        ARRAY(SELECT jsonb_array_elements_text(r.operator_user_ids))::integer[],
         ARRAY(SELECT jsonb_array_elements_text(r.group_ids))::integer[],
         ARRAY(SELECT jsonb_array_elements_text(r.bot_ids)),
         r.containment, r.event_count, r.doc
      FROM jsonb_to_recordset($2::jsonb) AS r(session_id text, channel text, source text, direction text, status text,
         created timestamptz, started timestamptz, guest_joined timestamptz, ended timestamptz, d_created bigint,
         d_in_queue bigint, d_waiting bigint, d_bcw bigint, d_active bigint, d_acw bigint, d_ring bigint,
-        d_waited bigint, operator_ids jsonb, group_ids jsonb, bot_ids jsonb, containment text, event_count integer,
+        d_waited bigint, operator_ids jsonb, operator_user_ids jsonb, group_ids jsonb, bot_ids jsonb, containment text, event_count integer,
         doc jsonb)
      ON CONFLICT (tenant_id, session_id) DO UPDATE SET
         channel = EXCLUDED.channel, source = EXCLUDED.source, direction = EXCLUDED.direction,
@@ -147,9 +170,18 @@ export async function upsertSessions(q: Queryable, tenantId: string, sessions: S
         guest_joined = EXCLUDED.guest_joined, ended = EXCLUDED.ended, d_created = EXCLUDED.d_created,
         d_in_queue = EXCLUDED.d_in_queue, d_waiting = EXCLUDED.d_waiting, d_bcw = EXCLUDED.d_bcw,
         d_active = EXCLUDED.d_active, d_acw = EXCLUDED.d_acw, d_ring = EXCLUDED.d_ring, d_waited = EXCLUDED.d_waited,
-        operator_ids = EXCLUDED.operator_ids, group_ids = EXCLUDED.group_ids, bot_ids = EXCLUDED.bot_ids,
+        operator_ids = EXCLUDED.operator_ids, operator_user_ids = EXCLUDED.operator_user_ids, group_ids = EXCLUDED.group_ids, bot_ids = EXCLUDED.bot_ids,
         containment = EXCLUDED.containment, event_count = EXCLUDED.event_count, doc = EXCLUDED.doc,
-        updated_at = now()`,
+        updated_at = now()
+     RETURNING session_id, id`,
     [tenantId, JSON.stringify(rows)],
   );
+  const tagNames = [...new Set(sessions.flatMap((s) => s.tags.map((t) => t.name)))];
+  if (tagNames.length > 0) {
+    await q.query(`INSERT INTO tags (tenant_id, name) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING`, [
+      tenantId,
+      tagNames,
+    ]);
+  }
+  return new Map(result.rows.map((r) => [r.session_id, Number(r.id)]));
 }

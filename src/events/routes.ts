@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../app.js';
 import { EVENT_TYPES, eventSchema } from '../domain/events.js';
 import { AppError, ErrorBody, tenantSecurity } from '../http/errors.js';
-import { ingest, MAX_BATCH } from './service.js';
+import { MAX_BATCH } from './service.js';
 
 /** Bodies up to this size are read; a 10,000-event batch of realistic events fits comfortably. */
 const BODY_LIMIT = 64 * 1024 * 1024;
@@ -78,7 +78,7 @@ export function eventRoutes(app: FastifyInstance, deps: AppDeps): void {
           'the body must be a JSON array of events (or NDJSON with Content-Type: application/x-ndjson)',
         );
       }
-      const result = await ingest(deps.db, request.principal!.tenant.id, body);
+      const result = await deps.ingest(request.principal!.tenant.id, body);
       deps.onSessionsChanged?.(request.principal!.tenant.id, result.sessions);
       return { accepted: result.accepted, duplicates: result.duplicates };
     },

@@ -3,7 +3,7 @@
  * re-projected in the same transaction, or nothing is.
  */
 import { createHash } from 'node:crypto';
-import type { Db } from '../db/store.js';
+import type { Db, Queryable } from '../db/store.js';
 import { canonicalJson } from '../domain/canonical.js';
 import type { SessionEvent } from '../domain/events.js';
 import { project } from '../domain/projector.js';
@@ -15,6 +15,7 @@ import {
   existingSessions,
   insertEvents,
   lockSessions,
+  sessionDocs,
   sessionLockKeys,
   storedHashes,
   upsertSessions,
@@ -43,8 +44,32 @@ function conflict(ids: string[]): AppError {
   });
 }
 
-/** Validates and stores a batch of raw events for one tenant. */
-export async function ingest(db: Db, tenantId: string, raw: readonly unknown[]): Promise<IngestResult> {
+/** A session as it was before a batch and as it is after (`before` is null for a new session). */
+export interface SessionChange {
+  before: Session | null;
+  after: Session;
+  /** The session's integer id (mluvii's `id`). */
+  id: number;
+}
+
+/**
+ * Something that must see the sessions a batch changed inside the batch's own transaction, so that what it
+ * writes (webhook deliveries) commits or rolls back with the events.
+ */
+export interface IngestObserver {
+  /** Whether this tenant needs before/after pairs (reading the previous documents has a cost). */
+  wants(q: Queryable, tenantId: string): Promise<boolean>;
+  observe(q: Queryable, tenantId: string, changes: SessionChange[]): Promise<void>;
+}
+
+/** A validated batch, de-duplicated within itself. */
+export interface PreparedBatch {
+  events: StoredEvent[];
+  duplicates: number;
+}
+
+/** Validates a batch of raw events without touching the store. */
+export function prepareBatch(raw: readonly unknown[]): PreparedBatch {
   if (raw.length === 0) throw new AppError('bad_request', 'the batch is empty: send at least one event');
   if (raw.length > MAX_BATCH) {
     throw new AppError(
@@ -75,41 +100,76 @@ export async function ingest(db: Db, tenantId: string, raw: readonly unknown[]):
     else clashes.push(event.id);
   }
   if (clashes.length > 0) throw conflict([...new Set(clashes)]);
-  const batch = [...unique.values()];
+  return { events: [...unique.values()], duplicates };
+}
 
-  return db.tx(async (q) => {
-    await lockSessions(
+/** Validates and stores a batch of raw events for one tenant, in one transaction. */
+export async function ingest(
+  db: Db,
+  tenantId: string,
+  raw: readonly unknown[],
+  observer?: IngestObserver,
+): Promise<IngestResult> {
+  const batch = prepareBatch(raw);
+  return db.tx((q) => storeBatch(q, tenantId, batch, observer));
+}
+
+/**
+ * Stores a prepared batch inside the caller's transaction: locks its sessions, inserts the new events,
+ * re-projects every touched session and lets the observer see the changes.
+ */
+export async function storeBatch(
+  q: Queryable,
+  tenantId: string,
+  prepared: PreparedBatch,
+  observer?: IngestObserver,
+): Promise<IngestResult> {
+  const batch = prepared.events;
+  let duplicates = prepared.duplicates;
+  await lockSessions(
+    q,
+    sessionLockKeys(
+      tenantId,
+      batch.map((e) => e.event.sessionId),
+    ),
+  );
+  const inserted = await insertEvents(q, tenantId, batch);
+  const skipped = batch.filter((e) => !inserted.has(e.event.id));
+  if (skipped.length > 0) {
+    const stored = await storedHashes(
       q,
-      sessionLockKeys(
-        tenantId,
-        batch.map((e) => e.event.sessionId),
-      ),
+      tenantId,
+      skipped.map((e) => e.event.id),
     );
-    const inserted = await insertEvents(q, tenantId, batch);
-    const skipped = batch.filter((e) => !inserted.has(e.event.id));
-    if (skipped.length > 0) {
-      const stored = await storedHashes(
-        q,
-        tenantId,
-        skipped.map((e) => e.event.id),
-      );
-      const differing = skipped.filter((e) => stored.get(e.event.id) !== e.hash).map((e) => e.event.id);
-      if (differing.length > 0) throw conflict(differing);
-      duplicates += skipped.length;
-    }
+    const differing = skipped.filter((e) => stored.get(e.event.id) !== e.hash).map((e) => e.event.id);
+    if (differing.length > 0) throw conflict(differing);
+    duplicates += skipped.length;
+  }
 
-    const fresh = batch.filter((e) => inserted.has(e.event.id)).map((e) => e.event);
-    const touched = [...new Set(fresh.map((e) => e.sessionId))];
-    const known = await existingSessions(q, tenantId, touched);
-    // A session with a row may have earlier events: read them all back (this batch's included).
-    const bySession = groupBySession(fresh.filter((e) => !known.has(e.sessionId)));
-    for (const [sessionId, events] of groupBySession(await eventsOfSessions(q, tenantId, [...known]))) {
-      bySession.set(sessionId, events);
-    }
-    const sessions = [...bySession.values()].map((events) => project(events)!);
-    await upsertSessions(q, tenantId, sessions);
-    return { accepted: inserted.size, duplicates, sessions };
-  });
+  const fresh = batch.filter((e) => inserted.has(e.event.id)).map((e) => e.event);
+  const touched = [...new Set(fresh.map((e) => e.sessionId))];
+  const known = await existingSessions(q, tenantId, touched);
+  const watching = touched.length > 0 && observer !== undefined && (await observer.wants(q, tenantId));
+  const before = watching ? await sessionDocs(q, tenantId, [...known]) : new Map<string, Session>();
+  // A session with a row may have earlier events: read them all back (this batch's included).
+  const bySession = groupBySession(fresh.filter((e) => !known.has(e.sessionId)));
+  for (const [sessionId, events] of groupBySession(await eventsOfSessions(q, tenantId, [...known]))) {
+    bySession.set(sessionId, events);
+  }
+  const sessions = [...bySession.values()].map((events) => project(events)!);
+  const ids = await upsertSessions(q, tenantId, sessions);
+  if (watching) {
+    await observer.observe(
+      q,
+      tenantId,
+      sessions.map((after) => ({
+        before: before.get(after.sessionId) ?? null,
+        after,
+        id: ids.get(after.sessionId)!,
+      })),
+    );
+  }
+  return { accepted: inserted.size, duplicates, sessions };
 }
 
 function groupBySession(events: SessionEvent[]): Map<string, SessionEvent[]> {

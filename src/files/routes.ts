@@ -3,7 +3,7 @@
  * A file id must have been declared by one of those events first, so stray uploads cannot fill the disk.
  */
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import parseRange from 'range-parser';
 import type { Readable } from 'node:stream';
@@ -114,46 +114,64 @@ export function fileRoutes(fastify: FastifyInstance, deps: AppDeps): void {
       },
       preHandler,
     },
-    async (request, reply) => {
-      const tenantId = request.principal!.tenant.id;
-      const { sessionId, fileId } = request.params;
-      const row = (
-        await deps.db.query<FileRow>(
-          'SELECT size, content_type, sha256, storage_key, uploaded_at FROM files WHERE tenant_id = $1 AND session_id = $2 AND file_id = $3',
-          [tenantId, sessionId, fileId],
-        )
-      ).rows[0];
-      if (!row)
-        throw new AppError('not_found', `no bytes uploaded for file '${fileId}' of session '${sessionId}'`);
-      const size = Number(row.size);
-      reply
-        .header('accept-ranges', 'bytes')
-        .header('etag', `"${row.sha256}"`)
-        .header('content-type', row.content_type);
-      reply.header('last-modified', row.uploaded_at.toUTCString());
-      const rangeHeader = request.headers.range;
-      if (rangeHeader) {
-        const ranges = parseRange(size, rangeHeader, { combine: true });
-        if (ranges === -1) {
-          reply.header('content-range', `bytes */${size}`);
-          throw new AppError(
-            'range_not_satisfiable',
-            `range '${rangeHeader}' is outside the ${size} bytes of this file`,
-          );
-        }
-        if (ranges !== -2 && ranges.type === 'bytes' && ranges.length === 1) {
-          const { start, end } = ranges[0];
-          reply
-            .code(206)
-            .header('content-range', `bytes ${start}-${end}/${size}`)
-            .header('content-length', end - start + 1);
-          return reply.send(deps.blobs.read(row.storage_key, { start, end }));
-        }
-        // A malformed or multi-part range is ignored, as RFC 9110 allows: the whole file follows.
-      }
-      reply.header('content-length', size);
-      if (size === 0) return reply.send('');
-      return reply.send(deps.blobs.read(row.storage_key));
-    },
+    async (request, reply) =>
+      sendFileBytes(
+        deps,
+        request,
+        reply,
+        request.principal!.tenant.id,
+        request.params.sessionId,
+        request.params.fileId,
+      ),
   );
+}
+
+/**
+ * Streams the stored bytes of a file or recording, honouring `Range` (one range; a malformed or multi-part
+ * one is ignored, as RFC 9110 allows) with ETag and Last-Modified. Shared by every dialect's download route.
+ */
+export async function sendFileBytes(
+  deps: Pick<AppDeps, 'db' | 'blobs'>,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  tenantId: string,
+  sessionId: string,
+  fileId: string,
+): Promise<FastifyReply> {
+  const row = (
+    await deps.db.query<FileRow>(
+      'SELECT size, content_type, sha256, storage_key, uploaded_at FROM files WHERE tenant_id = $1 AND session_id = $2 AND file_id = $3',
+      [tenantId, sessionId, fileId],
+    )
+  ).rows[0];
+  if (!row)
+    throw new AppError('not_found', `no bytes uploaded for file '${fileId}' of session '${sessionId}'`);
+  const size = Number(row.size);
+  reply
+    .header('accept-ranges', 'bytes')
+    .header('etag', `"${row.sha256}"`)
+    .header('content-type', row.content_type)
+    .header('last-modified', row.uploaded_at.toUTCString());
+  const rangeHeader = request.headers.range;
+  if (rangeHeader) {
+    const ranges = parseRange(size, rangeHeader, { combine: true });
+    if (ranges === -1) {
+      reply.header('content-range', `bytes */${size}`);
+      throw new AppError(
+        'range_not_satisfiable',
+        `range '${rangeHeader}' is outside the ${size} bytes of this file`,
+      );
+    }
+    if (ranges !== -2 && ranges.type === 'bytes' && ranges.length === 1) {
+      const { start, end } = ranges[0];
+      reply
+        .code(206)
+        .header('content-range', `bytes ${start}-${end}/${size}`)
+        .header('content-length', end - start + 1);
+      return reply.send(deps.blobs.read(row.storage_key, { start, end }));
+    }
+  }
+  reply.header('content-length', size);
+  if (size === 0) return reply.send('');
+  return reply.send(deps.blobs.read(row.storage_key));
 }

@@ -90,6 +90,7 @@ const FileOut = Type.Object({
   size: Nullable(Type.Integer()),
   from: Type.String(),
   shared: Type.String({ format: 'date-time' }),
+  deleted: Instant,
   downloadUrl: Type.String(),
 });
 
@@ -101,6 +102,7 @@ const RecordingOut = Type.Object({
   durationMs: Ms,
   contentType: Nullable(Type.String()),
   available: Type.String({ format: 'date-time' }),
+  deleted: Instant,
   downloadUrl: Type.String(),
 });
 
@@ -182,6 +184,7 @@ export const NativeSession = Type.Object(
     holdCount: Type.Integer(),
     holdMs: Type.Integer(),
     dialResult: Nullable(Type.String()),
+    anonymized: Instant,
     termination: Nullable(
       Type.Object({
         reason: Nullable(Type.String()),

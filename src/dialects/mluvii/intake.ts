@@ -1,0 +1,181 @@
+/**
+ * Webhooks in: mluvii's webhook payloads (`{ eventType, data }`) turned into native events, so a mluvii
+ * department can mirror its sessions into Switchboard. The mirrored session's id is `mluvii-<id>`.
+ *
+ * Each event id is derived from the payload itself, so a payload delivered twice is a harmless duplicate.
+ * mluvii's payloads are thin (no operator on SessionStarted, no routing history), so the mirror has what
+ * they carry: lifecycle times, operators, forwards, messages and files.
+ */
+import { createHash } from 'node:crypto';
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import type { AppDeps } from '../../app.js';
+import { canonicalJson } from '../../domain/canonical.js';
+import { AppError, ErrorBody, tenantSecurity } from '../../http/errors.js';
+
+export interface MluviiPayload {
+  eventType: string;
+  data: Record<string, unknown>;
+}
+
+const CHANNELS: Record<string, string> = { chat: 'chat', av: 'av', phone: 'phone' };
+
+/** The operator who started a session when mluvii's SessionStarted does not name one. */
+export const UNKNOWN_OPERATOR = { id: '0', userName: 'mluvii' };
+
+/** A scalar payload value as text; objects and absent values are null. */
+const scalar = (value: unknown): string | null =>
+  typeof value === 'string' || typeof value === 'number' ? String(value) : null;
+
+const instant = (value: unknown, fallback: string): string =>
+  typeof value === 'string' && !Number.isNaN(Date.parse(value)) ? new Date(value).toISOString() : fallback;
+
+/** Native events for one payload; `[]` for an event type that has nothing to mirror. */
+export function nativeEvents(payload: MluviiPayload, receivedAt: string): Record<string, unknown>[] {
+  const { eventType, data } = payload;
+  const mluviiId = scalar(data.id ?? data.sessionId);
+  if (mluviiId === null || !/^[A-Za-z0-9._:-]{1,100}$/.test(mluviiId)) {
+    throw new AppError('validation_failed', `${eventType}: data.id is required`, [
+      { field: 'data.id', message: 'is required' },
+    ]);
+  }
+  const sessionId = `mluvii-${mluviiId}`;
+  const hash = createHash('sha256').update(canonicalJson(payload)).digest('hex').slice(0, 24);
+  const event = (type: string, at: unknown, fields: Record<string, unknown> = {}, n = 0) => ({
+    id: `mluvii-${hash}-${n}`,
+    sessionId,
+    type,
+    at: instant(at, receivedAt),
+    ...fields,
+  });
+  const userId = scalar(data.userId);
+  const operator = () => (userId === null ? UNKNOWN_OPERATOR : { id: userId });
+  switch (eventType) {
+    case 'SessionCreated':
+      return [
+        event('session.created', data.created, {
+          channel: CHANNELS[String(data.channel).toLowerCase()] ?? 'chat',
+          ...(typeof data.source === 'string' ? { source: data.source } : {}),
+        }),
+      ];
+    case 'SessionStarted':
+      return [event('routing.accepted', data.started, { operator: operator() })];
+    case 'SessionEnded':
+      return [event('session.ended', data.ended)];
+    case 'SessionForwarded': {
+      const chatbotId = scalar(data.chatbotId);
+      if (chatbotId !== null && /^\d+$/.test(chatbotId)) {
+        return [event('bot.joined', data.time, { bot: { botId: chatbotId, chatbotId: Number(chatbotId) } })];
+      }
+      const group = typeof data.operatorGroupId === 'number' ? { group: { id: data.operatorGroupId } } : {};
+      if (userId === null && !('group' in group))
+        return [event('session.log', data.time, { message: 'Forwarded' })];
+      return [
+        event('routing.forwarded', data.time, {
+          ...(userId !== null ? { operator: operator() } : {}),
+          ...group,
+        }),
+      ];
+    }
+    case 'SessionOperatorJoined':
+      return [event('operator.joined', data.time, { operator: operator() })];
+    case 'SessionOperatorLeft':
+      return [event('operator.left', data.time, { operator: operator() })];
+    case 'SessionOperatorConcluded':
+      return [event('operator.concluded', data.time, { operator: operator() })];
+    default:
+      break;
+  }
+  if (!eventType.startsWith('SessionActivity')) return [];
+  const client = scalar(data.client) ?? '';
+  const from = client === 'Guest' ? 'guest' : client === 'Chatbot' ? 'bot' : 'operator';
+  const type = scalar(data.type) ?? eventType.slice('SessionActivity'.length);
+  const file = data.file as { id?: unknown; name?: unknown } | null | undefined;
+  const fileId = scalar(file?.id);
+  if (type === 'SharedFile' && fileId !== null) {
+    return [
+      event('file.shared', data.time, {
+        from,
+        file: { id: fileId, name: typeof file?.name === 'string' && file.name ? file.name : fileId },
+      }),
+    ];
+  }
+  if (type === 'ChatMessage' || type === 'ChatbotMessage') {
+    return [
+      event('message', data.time, {
+        from: type === 'ChatbotMessage' ? 'bot' : from,
+        text: typeof data.text === 'string' ? data.text : '',
+        ...(from === 'operator' && userId !== null ? { operator: operator() } : {}),
+      }),
+    ];
+  }
+  return [
+    event('session.log', data.time, {
+      message: `${type}${typeof data.text === 'string' && data.text ? `: ${data.text}` : ''}`,
+    }),
+  ];
+}
+
+function payloads(body: unknown): MluviiPayload[] {
+  const list = Array.isArray(body) ? body : [body];
+  if (list.length === 0 || list.length > 1000) {
+    throw new AppError('bad_request', 'send one mluvii webhook payload, or an array of 1 to 1000');
+  }
+  return list.map((item, index) => {
+    const p = item as Partial<MluviiPayload> | null;
+    if (
+      !p ||
+      typeof p !== 'object' ||
+      typeof p.eventType !== 'string' ||
+      !p.data ||
+      typeof p.data !== 'object'
+    ) {
+      throw new AppError('validation_failed', `payload ${index} is not { eventType, data }`, [
+        { index, field: 'eventType', message: 'a payload is { "eventType": string, "data": object }' },
+      ]);
+    }
+    return p as MluviiPayload;
+  });
+}
+
+export function mluviiIntakeRoutes(app: FastifyInstance, deps: AppDeps): void {
+  app.post(
+    '/v1/intake/mluvii',
+    {
+      schema: {
+        tags: ['events'],
+        summary: 'Mirror a mluvii department: accepts mluvii webhook payloads',
+        description:
+          'Point a mluvii webhook at this URL with credentials in it (https://clientId:secret@host/v1/intake/mluvii). Payloads become native events of session `mluvii-<id>`; a payload delivered twice is a duplicate; event types with nothing to mirror are counted as ignored.',
+        security: tenantSecurity,
+        response: {
+          200: Type.Object({ accepted: Type.Integer(), duplicates: Type.Integer(), ignored: Type.Integer() }),
+          400: ErrorBody,
+          401: ErrorBody,
+        },
+      },
+      preHandler: async (request) => {
+        await deps.authenticate(request);
+      },
+    },
+    async (request) => {
+      const receivedAt = new Date(deps.now()).toISOString();
+      const list = payloads(request.body);
+      const events = list.flatMap((p) => nativeEvents(p, receivedAt));
+      const ignored = list.length - new Set(events.map((e) => String(e.id).replace(/-\d+$/, ''))).size;
+      if (events.length === 0) return { accepted: 0, duplicates: 0, ignored };
+      // A resent payload without its own timestamps gets a new receive time: same id, other content.
+      // It is the same payload, so it counts as a duplicate rather than a conflict.
+      const known = await deps.db.query<{ id: string }>(
+        'SELECT id FROM events WHERE tenant_id = $1 AND id = ANY($2::text[])',
+        [request.principal!.tenant.id, events.map((e) => e.id)],
+      );
+      const seen = new Set(known.rows.map((r) => r.id));
+      const fresh = events.filter((e) => !seen.has(String(e.id)));
+      if (fresh.length === 0) return { accepted: 0, duplicates: events.length, ignored };
+      const result = await deps.ingest(request.principal!.tenant.id, fresh);
+      deps.onSessionsChanged?.(request.principal!.tenant.id, result.sessions);
+      return { accepted: result.accepted, duplicates: result.duplicates + seen.size, ignored };
+    },
+  );
+}

@@ -1,0 +1,629 @@
+/**
+ * mluvii's Public API: `POST /login/connect/token` and `/api/v1/…` (sessions, routing history, call
+ * parameters, tags, anonymization, forwarding, files and downloads, webhooks). Paths and query names match
+ * case-insensitively, as ASP.NET's do. Errors are RFC 7807 problem details as ASP.NET Core writes them;
+ * the token endpoint answers OAuth2 errors.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import formbody from '@fastify/formbody';
+import { Type, type Static } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { AppDeps } from '../../app.js';
+import type { Queryable } from '../../db/store.js';
+import type { Session } from '../../domain/session.js';
+import { stableIntId } from '../../domain/projector.js';
+import { AppError, toAppError } from '../../http/errors.js';
+import { sendFileBytes } from '../../files/routes.js';
+import { anonymizeSession, deleteFileBytes, serverEvent } from '../../sessions/operations.js';
+import { isoOffset } from './format.js';
+import { mluviiTokens, OAuthError } from './auth.js';
+import { routingTimeLine, sessionModel } from './map.js';
+import { invalid, normalizeQuery, parseSessionQuery, type RawQuery } from './query.js';
+import { WEBHOOK_EVENT_TYPES } from './webhook-events.js';
+import {
+  createWebhook,
+  deleteWebhook,
+  deliveryLog,
+  findWebhook,
+  listWebhooks,
+  redeliver,
+  updateWebhook,
+  type Webhook,
+} from '../../webhooks/repository.js';
+
+const TITLES: Record<number, string> = {
+  400: 'One or more validation errors occurred.',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  416: 'Range Not Satisfiable',
+  500: 'An error occurred while processing your request.',
+  503: 'Service Unavailable',
+};
+
+/**
+ * Renders an error as ASP.NET Core does: a ValidationProblemDetails (`errors` by parameter name) for a 400
+ * with field details, a ProblemDetails otherwise. A 401 also carries `WWW-Authenticate: Bearer`.
+ */
+export function mluviiProblem(reply: FastifyReply, error: AppError): FastifyReply {
+  const status = error.status;
+  const body: Record<string, unknown> = {
+    type: `https://httpstatuses.io/${status}`,
+    title: TITLES[status] ?? 'Error',
+    status,
+    detail: error.message,
+  };
+  if (status === 400) {
+    const errors: Record<string, string[]> = {};
+    const details = Array.isArray(error.details)
+      ? (error.details as { field?: string; message?: string }[])
+      : [];
+    for (const d of details) (errors[d.field || '$'] ??= []).push(d.message ?? 'is invalid');
+    if (details.length === 0) errors.$ = [error.message];
+    body.errors = errors;
+  }
+  if (status === 401) reply.header('www-authenticate', 'Bearer error="invalid_token"');
+  return reply.code(status).type('application/problem+json; charset=utf-8').send(body);
+}
+
+const WebhookBody = Type.Object({
+  eventTypes: Type.Array(Type.String(), { minItems: 1, maxItems: 100 }),
+  callbackUrl: Type.String({ maxLength: 2000 }),
+});
+type WebhookBody = Static<typeof WebhookBody>;
+
+const ForwardBody = Type.Object({
+  operatorGroupId: Type.Optional(Type.Integer()),
+  userId: Type.Optional(Type.Integer()),
+  chatbotId: Type.Optional(Type.Integer()),
+  phoneNumber: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  note: Type.Optional(Type.String({ maxLength: 10000 })),
+});
+
+const CallParamsBody = Type.Object({
+  callParams: Type.Record(Type.String({ minLength: 1, maxLength: 200 }), Type.String({ maxLength: 10000 })),
+});
+
+const FilesBody = Type.Object({ fileIds: Type.Array(Type.Integer(), { minItems: 1, maxItems: 1000 }) });
+
+const IdParams = Type.Object({ id: Type.String() });
+const security = [{ mluviiBearer: [] }];
+
+/** A path id: digits only, else the resource does not exist (404, as for an unknown id). */
+function pathId(text: string, what: string): number {
+  if (!/^\d{1,15}$/.test(text)) throw new AppError('not_found', `${what} '${text}' not found`);
+  return Number(text);
+}
+
+function checkWebhook(body: WebhookBody): WebhookBody {
+  let url: URL | null = null;
+  try {
+    url = new URL(body.callbackUrl);
+  } catch {
+    url = null;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    throw invalid('callbackUrl', `'${body.callbackUrl}' is not an absolute http(s) URL`);
+  }
+  const eventTypes = body.eventTypes.map((t) => {
+    const known = WEBHOOK_EVENT_TYPES.find((k) => k.toLowerCase() === t.toLowerCase());
+    if (!known) throw invalid('eventTypes', `'${t}' is not a webhook event type`);
+    return known;
+  });
+  return { eventTypes, callbackUrl: body.callbackUrl };
+}
+
+const webhookOut = (w: Webhook) => ({ id: w.id, eventTypes: w.eventTypes, callbackUrl: w.callbackUrl });
+
+interface SessionRow {
+  id: number;
+  doc: Session;
+}
+
+async function uploadedFiles(q: Queryable, tenantId: string, sessionIds: string[]): Promise<Set<string>> {
+  if (sessionIds.length === 0) return new Set();
+  const result = await q.query<{ session_id: string; file_id: string }>(
+    'SELECT session_id, file_id FROM files WHERE tenant_id = $1 AND session_id = ANY($2::text[])',
+    [tenantId, sessionIds],
+  );
+  return new Set(result.rows.map((r) => `${r.session_id}\u0000${r.file_id}`));
+}
+
+export function mluviiRoutes(deps: AppDeps) {
+  return async function mluvii(scope: FastifyInstance): Promise<void> {
+    const tokens = mluviiTokens(deps.db, deps.keys, deps.now);
+    await scope.register(formbody);
+    const app = scope.withTypeProvider<TypeBoxTypeProvider>();
+
+    scope.setErrorHandler((error, request, reply) => {
+      if (error instanceof OAuthError) {
+        return reply.code(error.status).send({ error: error.error, error_description: error.description });
+      }
+      const appError = toAppError(error);
+      if (appError.code === 'internal') request.log.error({ err: error }, 'unhandled error');
+      return mluviiProblem(reply, appError);
+    });
+
+    app.post(
+      '/login/connect/token',
+      {
+        schema: {
+          tags: ['mluvii'],
+          summary: 'OAuth2 client credentials → one-hour Bearer token',
+          description:
+            'Form-urlencoded `grant_type=client_credentials&client_id=…&client_secret=…` (optional `scope=mluviiPublicApi`); HTTP Basic client authentication is accepted too.',
+        },
+      },
+      async (request) => {
+        const form = request.body;
+        if (form === null || typeof form !== 'object') {
+          throw new OAuthError('invalid_request', 'send a form-urlencoded body');
+        }
+        return tokens.issue(form as Record<string, unknown>, request.headers.authorization);
+      },
+    );
+
+    const preHandler = async (request: FastifyRequest) => {
+      await tokens.authenticate(request);
+    };
+    const tenantOf = (request: FastifyRequest) => request.principal!.tenant;
+    const downloadUrl = (request: FastifyRequest, id: number) => (fileId: string) =>
+      `${deps.baseUrl(request)}/api/v1/Sessions/${id}/files/${encodeURIComponent(fileId)}`;
+
+    async function loadSession(request: FastifyRequest, idText: string): Promise<SessionRow> {
+      const id = pathId(idText, 'session');
+      const row = (
+        await deps.db.query<{ id: string; doc: Session }>(
+          'SELECT id, doc FROM sessions WHERE tenant_id = $1 AND id = $2',
+          [tenantOf(request).id, id],
+        )
+      ).rows[0];
+      if (!row) throw new AppError('not_found', `session ${id} not found`);
+      return { id: Number(row.id), doc: row.doc };
+    }
+
+    function models(request: FastifyRequest, rows: SessionRow[], uploaded: Set<string>) {
+      const now = deps.now();
+      return rows.map((row) =>
+        sessionModel(row.doc, {
+          id: row.id,
+          departmentId: tenantOf(request).departmentId,
+          now,
+          downloadUrl: downloadUrl(request, row.id),
+          uploaded: (fileId) => uploaded.has(`${row.doc.sessionId}\u0000${fileId}`),
+        }),
+      );
+    }
+
+    async function record(
+      request: FastifyRequest,
+      session: SessionRow,
+      type: string,
+      fields: Record<string, unknown>,
+    ) {
+      await deps.ingest(tenantOf(request).id, [serverEvent(session.doc.sessionId, type, deps.now(), fields)]);
+    }
+
+    app.get(
+      '/api/v1/Sessions',
+      {
+        schema: {
+          tags: ['mluvii'],
+          summary: 'Sessions (SessionGetParams filters), ordered by id; a bare array',
+          description:
+            'Sets as repeated keys (`Channel=Chat&Channel=AV`), date ranges as `Created.Min`/`Created.Max` (also GuestJoined, Accepted, Ended), duration ranges `WaitingTime.*`, `Duration.*`; `limit` 1–10000 (default 100) and `offset`. Page until a page is shorter than `limit`.',
+          security,
+        },
+        preHandler,
+      },
+      async (request) => {
+        const query = parseSessionQuery(request.query as RawQuery, tenantOf(request));
+        const params = [...query.params, query.limit, query.offset];
+        const result = await deps.db.query<{ id: string; doc: Session }>(
+          `SELECT id, doc FROM sessions WHERE ${query.where.join(' AND ')}
+            ORDER BY id LIMIT $${params.length - 1} OFFSET $${params.length}`,
+          params,
+        );
+        const rows = result.rows.map((r) => ({ id: Number(r.id), doc: r.doc }));
+        const uploaded = await uploadedFiles(
+          deps.db,
+          tenantOf(request).id,
+          rows.filter((r) => r.doc.files.length + r.doc.recordings.length > 0).map((r) => r.doc.sessionId),
+        );
+        return models(request, rows, uploaded);
+      },
+    );
+
+    app.get(
+      '/api/v1/Sessions/:id',
+      { schema: { tags: ['mluvii'], summary: 'One SessionModel', params: IdParams, security }, preHandler },
+      async (request) => {
+        const row = await loadSession(request, request.params.id);
+        return models(
+          request,
+          [row],
+          await uploadedFiles(deps.db, tenantOf(request).id, [row.doc.sessionId]),
+        )[0];
+      },
+    );
+
+    app.get(
+      '/api/v1/Sessions/:id/routingHistory',
+      {
+        schema: {
+          tags: ['mluvii'],
+          summary: 'RoutingTimeLine items, oldest first',
+          params: IdParams,
+          security,
+        },
+        preHandler,
+      },
+      async (request) => routingTimeLine((await loadSession(request, request.params.id)).doc.routing),
+    );
+
+    app.get(
+      '/api/v1/Sessions/:id/callparams',
+      { schema: { tags: ['mluvii'], summary: 'Call parameters', params: IdParams, security }, preHandler },
+      async (request) => {
+        const { doc } = await loadSession(request, request.params.id);
+        return {
+          callParams: Object.entries(doc.callParams).map(([name, p]) => ({
+            name,
+            value: p.value,
+            readOnly: false,
+            source: null,
+            updatedDate: isoOffset(p.updated),
+          })),
+        };
+      },
+    );
+
+    app.put(
+      '/api/v1/Sessions/:id/callparams',
+      {
+        schema: {
+          tags: ['mluvii'],
+          summary: 'Set call parameters (recorded as callparams.updated)',
+          params: IdParams,
+          body: CallParamsBody,
+          security,
+        },
+        preHandler,
+      },
+      async (request, reply) => {
+        const session = await loadSession(request, request.params.id);
+        if (Object.keys(request.body.callParams).length > 0) {
+          await record(request, session, 'callparams.updated', { params: request.body.callParams });
+        }
+        return reply.code(204).send();
+      },
+    );
+
+    app.get(
+      '/api/v1/Tags',
+      { schema: { tags: ['mluvii'], summary: "The tenant's tag catalogue", security }, preHandler },
+      async (request) => {
+        const result = await deps.db.query<{ id: number; name: string }>(
+          'SELECT id, name FROM tags WHERE tenant_id = $1 ORDER BY id',
+          [tenantOf(request).id],
+        );
+        return result.rows;
+      },
+    );
+
+    app.post(
+      '/api/v1/Tags',
+      {
+        schema: {
+          tags: ['mluvii'],
+          summary: 'Add a tag to the catalogue (Switchboard extension); 409 with the id when it exists',
+          body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }) }),
+          security,
+        },
+        preHandler,
+      },
+      async (request, reply) => {
+        const tenantId = tenantOf(request).id;
+        const inserted = await deps.db.query<{ id: number; name: string }>(
+          'INSERT INTO tags (tenant_id, name) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING id, name',
+          [tenantId, request.body.name],
+        );
+        if (inserted.rows[0]) return reply.code(201).send(inserted.rows[0]);
+        const existing = await deps.db.query<{ id: number }>(
+          'SELECT id FROM tags WHERE tenant_id = $1 AND name = $2',
+          [tenantId, request.body.name],
+        );
+        return reply.code(409).type('application/json').send(JSON.stringify(existing.rows[0].id));
+      },
+    );
+
+    for (const method of ['PUT', 'DELETE'] as const) {
+      app.route({
+        method,
+        url: '/api/v1/Sessions/:id/tags/:tagId',
+        schema: {
+          tags: ['mluvii'],
+          summary: method === 'PUT' ? 'Attach a tag (tags.added)' : 'Detach a tag (tags.removed)',
+          params: Type.Object({ id: Type.String(), tagId: Type.String() }),
+          security,
+        },
+        preHandler,
+        handler: async (request, reply) => {
+          const session = await loadSession(request, request.params.id);
+          const tagId = pathId(request.params.tagId, 'tag');
+          const tag = (
+            await deps.db.query<{ name: string }>('SELECT name FROM tags WHERE tenant_id = $1 AND id = $2', [
+              tenantOf(request).id,
+              tagId,
+            ])
+          ).rows[0];
+          if (!tag) throw new AppError('not_found', `tag ${tagId} not found`);
+          const attached = session.doc.tags.some((t) => t.name === tag.name && t.scope === 'session');
+          if (method === 'PUT' ? !attached : attached) {
+            await record(request, session, method === 'PUT' ? 'tags.added' : 'tags.removed', {
+              tags: [{ name: tag.name, scope: 'session' }],
+            });
+          }
+          return reply.code(204).send();
+        },
+      });
+    }
+
+    app.post(
+      '/api/v1/Sessions/:id/anonymize',
+      {
+        schema: {
+          tags: ['mluvii'],
+          summary: 'GDPR: remove the guest’s personal data and message texts for good (durations stay)',
+          params: IdParams,
+          security,
+        },
+        preHandler,
+      },
+      async (request, reply) => {
+        const session = await loadSession(request, request.params.id);
+        await anonymizeSession(
+          deps.db,
+          tenantOf(request).id,
+          session.doc.sessionId,
+          deps.now(),
+          deps.observer,
+        );
+        return reply.code(204).send();
+      },
+    );
+
+    app.post(
+      '/api/v1/Sessions/:id/forward',
+      {
+        schema: {
+          tags: ['mluvii'],
+          summary: 'Forward to a group, an operator, a chatbot or a phone number (one of them)',
+          params: IdParams,
+          body: ForwardBody,
+          security,
+        },
+        preHandler,
+      },
+      async (request, reply) => {
+        const session = await loadSession(request, request.params.id);
+        const body = request.body;
+        const targets = [body.operatorGroupId, body.userId, body.chatbotId, body.phoneNumber].filter(
+          (t) => t !== undefined,
+        );
+        if (targets.length !== 1) {
+          throw invalid('$', 'give exactly one of operatorGroupId, userId, chatbotId, phoneNumber');
+        }
+        if (session.doc.ended !== null) throw new AppError('conflict', `session ${session.id} has ended`);
+        if (body.chatbotId !== undefined) {
+          await record(request, session, 'bot.joined', {
+            bot: { botId: String(body.chatbotId), chatbotId: body.chatbotId },
+          });
+        } else {
+          await record(request, session, 'routing.forwarded', {
+            ...(body.operatorGroupId !== undefined ? { group: { id: body.operatorGroupId } } : {}),
+            ...(body.userId !== undefined ? { operator: { id: String(body.userId) } } : {}),
+            ...(body.phoneNumber !== undefined ? { phoneNumber: body.phoneNumber } : {}),
+          });
+        }
+        if (body.note)
+          await record(request, session, 'session.log', { message: `Forward note: ${body.note}` });
+        return reply.code(204).send();
+      },
+    );
+
+    app.delete(
+      '/api/v1/Sessions/:id/files',
+      {
+        schema: {
+          tags: ['mluvii'],
+          summary: 'Delete the bytes of files and recordings: REMOVED, ALREADY_REMOVED or INACCESSIBLE each',
+          params: IdParams,
+          body: FilesBody,
+          security,
+        },
+        preHandler,
+      },
+      async (request) => {
+        const session = await loadSession(request, request.params.id);
+        const items = [...session.doc.files, ...session.doc.recordings];
+        const results: { fileId: number; result: string }[] = [];
+        for (const fileId of request.body.fileIds) {
+          const item = items.find((f) => stableIntId(f.id) === fileId);
+          if (!item) results.push({ fileId, result: 'INACCESSIBLE' });
+          else if ((item.deleted ?? null) !== null) results.push({ fileId, result: 'ALREADY_REMOVED' });
+          else {
+            await deleteFileBytes(
+              deps.db,
+              deps.blobs,
+              tenantOf(request).id,
+              session.doc.sessionId,
+              item.id,
+              deps.now(),
+              deps.observer,
+            );
+            item.deleted = deps.now();
+            results.push({ fileId, result: 'REMOVED' });
+          }
+        }
+        return results;
+      },
+    );
+
+    app.get(
+      '/api/v1/Sessions/:id/files/:fileId',
+      {
+        schema: {
+          tags: ['mluvii'],
+          summary: 'Download a file or recording (the downloadUrl of SessionModel); honours Range',
+          params: Type.Object({ id: Type.String(), fileId: Type.String() }),
+          security,
+        },
+        preHandler,
+      },
+      async (request, reply) => {
+        const session = await loadSession(request, request.params.id);
+        const fileId = request.params.fileId;
+        const item = [...session.doc.files, ...session.doc.recordings].find((f) => f.id === fileId);
+        if (!item || (item.deleted ?? null) !== null) {
+          throw new AppError('not_found', `session ${session.id} has no file '${fileId}'`);
+        }
+        return sendFileBytes(deps, request, reply, tenantOf(request).id, session.doc.sessionId, fileId);
+      },
+    );
+
+    // Webhooks.
+    app.get(
+      '/api/v1/Webhooks',
+      { schema: { tags: ['mluvii webhooks'], summary: 'Registered webhooks', security }, preHandler },
+      async (request) => (await listWebhooks(deps.db, tenantOf(request).id)).map(webhookOut),
+    );
+
+    app.post(
+      '/api/v1/Webhooks',
+      {
+        schema: {
+          tags: ['mluvii webhooks'],
+          summary: 'Register a webhook; the answer carries its signing secret (shown only here and on PUT)',
+          description:
+            'The same callbackUrl and eventTypes registered again answers 409 with the existing id as a bare integer.',
+          body: WebhookBody,
+          security,
+        },
+        preHandler,
+      },
+      async (request, reply) => {
+        const result = await createWebhook(deps.db, tenantOf(request).id, checkWebhook(request.body));
+        if ('existing' in result) {
+          return reply.code(409).type('application/json').send(JSON.stringify(result.existing));
+        }
+        return { ...webhookOut(result.created), secret: result.created.secret };
+      },
+    );
+
+    app.put(
+      '/api/v1/Webhooks/:id',
+      {
+        schema: {
+          tags: ['mluvii webhooks'],
+          summary: 'Replace a webhook',
+          params: IdParams,
+          body: WebhookBody,
+          security,
+        },
+        preHandler,
+      },
+      async (request, reply) => {
+        const id = pathId(request.params.id, 'webhook');
+        const result = await updateWebhook(deps.db, tenantOf(request).id, id, checkWebhook(request.body));
+        if (result === null) throw new AppError('not_found', `webhook ${id} not found`);
+        if ('existing' in result)
+          return reply.code(409).type('application/json').send(JSON.stringify(result.existing));
+        return { ...webhookOut(result), secret: result.secret };
+      },
+    );
+
+    app.delete(
+      '/api/v1/Webhooks/:id',
+      {
+        schema: {
+          tags: ['mluvii webhooks'],
+          summary: 'Delete a webhook and its pending deliveries',
+          params: IdParams,
+          security,
+        },
+        preHandler,
+      },
+      async (request, reply) => {
+        const id = pathId(request.params.id, 'webhook');
+        if (!(await deleteWebhook(deps.db, tenantOf(request).id, id))) {
+          throw new AppError('not_found', `webhook ${id} not found`);
+        }
+        return reply.code(204).send();
+      },
+    );
+
+    async function ownWebhook(request: FastifyRequest, idText: string): Promise<Webhook> {
+      const id = pathId(idText, 'webhook');
+      const webhook = await findWebhook(deps.db, tenantOf(request).id, id);
+      if (!webhook) throw new AppError('not_found', `webhook ${id} not found`);
+      return webhook;
+    }
+
+    app.get(
+      '/api/v1/Webhooks/:id/deliveries',
+      {
+        schema: {
+          tags: ['mluvii webhooks'],
+          summary: 'Delivery log, newest first (Switchboard extension)',
+          description: '`status` pending|delivered|failed, `limit` 1–1000 (default 100), `offset`.',
+          params: IdParams,
+          security,
+        },
+        preHandler,
+      },
+      async (request) => {
+        const webhook = await ownWebhook(request, request.params.id);
+        const q = normalizeQuery(request.query as RawQuery);
+        const last = (name: string) => q.get(name)?.at(-1);
+        const limit = last('limit') === undefined ? 100 : Number(last('limit'));
+        if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+          throw invalid('limit', 'must be between 1 and 1000');
+        const offset = last('offset') === undefined ? 0 : Number(last('offset'));
+        if (!Number.isInteger(offset) || offset < 0)
+          throw invalid('offset', 'must be a non-negative integer');
+        const status = last('status');
+        if (status !== undefined && !['pending', 'delivered', 'failed'].includes(status)) {
+          throw invalid('status', 'must be pending, delivered or failed');
+        }
+        return deliveryLog(deps.db, webhook.id, { limit, offset, status });
+      },
+    );
+
+    app.post(
+      '/api/v1/Webhooks/:id/deliveries/:deliveryId/redeliver',
+      {
+        schema: {
+          tags: ['mluvii webhooks'],
+          summary: 'Send a delivery again, with the same delivery id (Switchboard extension)',
+          params: Type.Object({ id: Type.String(), deliveryId: Type.String() }),
+          security,
+        },
+        preHandler,
+      },
+      async (request, reply) => {
+        const webhook = await ownWebhook(request, request.params.id);
+        if (!(await redeliver(deps.db, webhook.id, request.params.deliveryId, deps.now()))) {
+          throw new AppError(
+            'not_found',
+            `webhook ${webhook.id} has no delivery '${request.params.deliveryId}'`,
+          );
+        }
+        return reply.code(202).send({ id: request.params.deliveryId, status: 'pending' });
+      },
+    );
+  };
+}
