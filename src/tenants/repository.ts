@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Queryable } from '../db/store.js';
 import { AppError } from '../http/errors.js';
 import { hashSecret, newClientId, newClientSecret } from './credentials.js';
+import { loadKeyring } from '../security/keys.js';
 
 export interface Tenant {
   id: string;
@@ -60,16 +61,40 @@ export async function createTenant(
   return { ...toTenant(row), credentials: await addClient(db, id) };
 }
 
-/** Adds an API client to a tenant; the secret is returned here once and only its hash is kept. */
+/**
+ * Adds an API client to a tenant; the secret is returned here once. Its hash authenticates the client; a
+ * copy sealed under the server key lets the server verify Kore's HS256 tokens, which are signed with it.
+ */
 export async function addClient(db: Queryable, tenantId: string): Promise<CreatedTenant['credentials']> {
   const clientId = newClientId();
   const clientSecret = newClientSecret();
-  await db.query('INSERT INTO api_clients (client_id, tenant_id, secret_hash) VALUES ($1, $2, $3)', [
-    clientId,
-    tenantId,
-    hashSecret(clientSecret),
-  ]);
+  const keys = await loadKeyring(db);
+  await db.query(
+    'INSERT INTO api_clients (client_id, tenant_id, secret_hash, secret_sealed) VALUES ($1, $2, $3, $4)',
+    [clientId, tenantId, hashSecret(clientSecret), keys.seal(clientSecret)],
+  );
   return { clientId, clientSecret };
+}
+
+/** The sealed secret of an active client (null for clients created before sealing existed). */
+export async function sealedSecret(
+  db: Queryable,
+  clientId: string,
+): Promise<{ principal: Principal; sealed: string | null } | null> {
+  const row = (
+    await db.query<PrincipalRow & { secret_sealed: string | null }>(
+      `SELECT t.id, t.name, t.department_id, c.client_id, c.secret_hash, c.role, c.secret_sealed
+         FROM api_clients c JOIN tenants t ON t.id = c.tenant_id
+        WHERE c.revoked_at IS NULL AND c.client_id = $1`,
+      [clientId],
+    )
+  ).rows[0];
+  return row
+    ? {
+        principal: { tenant: toTenant(row), clientId: row.client_id, role: row.role },
+        sealed: row.secret_sealed,
+      }
+    : null;
 }
 
 interface PrincipalRow extends TenantRow {

@@ -64,7 +64,7 @@ async function bearer(tenant: CreatedTenant = h.tenant) {
 
 async function call(method: string, url: string, payload?: unknown, tenant?: CreatedTenant) {
   return h.request({
-    method: method as 'GET',
+    method: method,
     url,
     headers: await bearer(tenant),
     ...(payload !== undefined ? { payload: payload as object } : {}),
@@ -76,7 +76,7 @@ async function idOf(sessionId: string): Promise<number> {
     'SELECT id FROM sessions WHERE tenant_id = $1 AND session_id = $2',
     [h.tenant.id, sessionId],
   );
-  return Number(row.rows[0]!.id);
+  return Number(row.rows[0].id);
 }
 
 test('callparams: GET shape, PUT records callparams.updated visible everywhere', async () => {
@@ -382,7 +382,7 @@ test('webhooks in: mluvii payloads mirror a session; duplicates harmless; bad pa
       method: 'POST',
       url: '/v1/intake/mluvii',
       headers: h.auth(),
-      payload: payload as object,
+      payload: payload,
     });
     assert.equal(bad.statusCode, 400, JSON.stringify(payload));
     assert.equal(typeof bad.json().error.message, 'string');

@@ -89,9 +89,18 @@ const ORDER = [
   'SessionOperatorLeft',
   'SessionOperatorConcluded',
 ];
-const rank = (eventType: string) => {
+/** Activities that mirror a lifecycle event follow it; other activities come before the session ends. */
+const FOLLOWS: Record<string, string> = {
+  SessionActivityJoined: 'SessionOperatorJoined',
+  SessionActivitySessionForwarded: 'SessionForwarded',
+  SessionActivitySessionEnded: 'SessionEnded',
+  SessionActivityLeft: 'SessionOperatorLeft',
+};
+const rank = (eventType: string): number => {
   const index = ORDER.indexOf(eventType);
-  return index === -1 ? ORDER.indexOf('SessionEnded') - 0.5 : index;
+  if (index !== -1) return index;
+  const follows = FOLLOWS[eventType];
+  return follows ? ORDER.indexOf(follows) + 0.1 : ORDER.indexOf('SessionForwarded') + 0.5;
 };
 
 /** An activity's identity across projections; not its text, which anonymization blanks. */
@@ -100,12 +109,16 @@ const activityKey = (a: Activity) =>
 
 /** Events of `after` not already in `before`, in time order (the typical order within one instant). */
 export function webhookEvents(
-  before: Session | null,
+  previous: Session | null,
   after: Session,
   id: number,
   tenantId: number,
   downloadUrl: (fileId: string) => string,
 ): WebhookEvent[] {
+  // Nothing is sent for a session until its session.created arrives; then everything so far, in time order,
+  // so receivers always see SessionCreated first even when a producer's events arrive out of order.
+  if (after.channel === null) return [];
+  const before = previous?.channel == null ? null : previous;
   const base = { id, tenantId, channel: mluviiChannel(after.channel), source: after.source };
   const out: WebhookEvent[] = [];
   const emit = (eventType: string, at: number, data: Record<string, unknown>) =>
