@@ -14,6 +14,8 @@ import { ingest, type IngestObserver, type IngestResult } from './events/service
 import { webhookObserver } from './webhooks/observer.js';
 import { mluviiProblem, mluviiRoutes } from './dialects/mluvii/routes.js';
 import { mluviiIntakeRoutes } from './dialects/mluvii/intake.js';
+import { koreRoutes } from './dialects/kore/routes.js';
+import { sendKoreError } from './dialects/kore/errors.js';
 import { nativeAuthenticator, type Authenticator } from './http/auth.js';
 import type { BlobStore } from './files/blobs.js';
 import type { Links } from './sessions/map.js';
@@ -122,6 +124,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     });
   });
   app.setNotFoundHandler((request, reply) => {
+    if (request.url.toLowerCase().startsWith('/api/public/')) {
+      return sendKoreError(
+        reply,
+        new AppError('not_found', `no route ${request.method} ${request.url.split('?')[0]}`),
+      );
+    }
     if (request.url.toLowerCase().startsWith('/api/v1/')) {
       return mluviiProblem(
         reply,
@@ -185,5 +193,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   fileRoutes(app, deps);
   mluviiIntakeRoutes(app, deps);
   await app.register(mluviiRoutes(deps));
+  await app.register(koreRoutes(deps));
   return app;
 }

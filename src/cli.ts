@@ -2,6 +2,7 @@
  * The command line (scripts rely on it; see DESIGN.md):
  *   switchboard serve [--port 8080] [--host 127.0.0.1] [--data ./data] [--database-url URL] [--demo]
  *   switchboard tenant create NAME [--json] [--department-id N] [--data DIR] [--database-url URL]
+ *   switchboard token kore --client-id ID --client-secret S [--expires-in 3600] [--jti] [--sub S]
  *   switchboard simulate --sessions N --seed S [--days D] [--start ISO] [--url URL --client-id ID --client-secret S]
  */
 import { Command, InvalidArgumentError } from 'commander';
@@ -12,6 +13,7 @@ import { createTenant } from './tenants/repository.js';
 import { simulate } from './simulator/simulate.js';
 import type { SessionEvent } from './domain/events.js';
 import { StoreLockedError } from './db/lock.js';
+import { koreToken } from './dialects/kore/token.js';
 
 const integer =
   (name: string, min = 0) =>
@@ -118,6 +120,39 @@ tenant
           await db.close();
           release();
         }
+      } catch (error) {
+        fail(error);
+      }
+    },
+  );
+
+const token = program.command('token').description('make API tokens');
+token
+  .command('kore')
+  .description('print a Kore.ai `auth` JWT: HS256 signed with the client secret, claim appId = the client id')
+  .requiredOption(
+    '--client-id <id>',
+    'the client id (env SWITCHBOARD_CLIENT_ID)',
+    process.env.SWITCHBOARD_CLIENT_ID,
+  )
+  .requiredOption(
+    '--client-secret <secret>',
+    'the client secret (env SWITCHBOARD_CLIENT_SECRET)',
+    process.env.SWITCHBOARD_CLIENT_SECRET,
+  )
+  .option('--expires-in <seconds>', 'lifetime in seconds (0 = no exp claim)', integer('--expires-in'), 3600)
+  .option('--jti', 'add a random jti: the token is then accepted once (needs --expires-in ≤ 3600)')
+  .option('--sub <subject>', 'the sub claim', 'switchboard-cli')
+  .action(
+    async (flags: {
+      clientId: string;
+      clientSecret: string;
+      expiresIn: number;
+      jti?: boolean;
+      sub: string;
+    }) => {
+      try {
+        console.log(await koreToken(flags));
       } catch (error) {
         fail(error);
       }

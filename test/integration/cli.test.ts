@@ -150,6 +150,25 @@ test(
       ).items;
       assert.equal(before.length, 20);
 
+      // `token kore` makes an auth header the Kore dialect accepts, over a real socket.
+      const { stdout: koreJwt } = await run(process.execPath, [
+        BIN,
+        'token',
+        'kore',
+        '--client-id',
+        tenant.credentials.clientId,
+        '--client-secret',
+        tenant.credentials.clientSecret,
+        '--jti',
+      ]);
+      const kore = await fetch(`${base}/api/public/getSessions`, {
+        method: 'POST',
+        headers: { auth: koreJwt.trim(), 'content-type': 'application/json' },
+      });
+      assert.equal(kore.status, 200, await kore.clone().text());
+      const sessions = ((await kore.json()) as { total: number }).total;
+      assert.equal(sessions, before.filter((s) => (s as { botIds: string[] }).botIds.length > 0).length);
+
       const refused = await run(process.execPath, [BIN, 'tenant', 'create', 'x', '--data', data]).catch(
         (e: { code: number; stderr: string }) => e,
       );

@@ -58,7 +58,14 @@ export async function openTestStore(): Promise<{ db: Db; drop: () => Promise<voi
 export async function harness(options: Partial<AppOptions> = {}): Promise<Harness> {
   const { db, drop } = await openTestStore();
   const blobDir = mkdtempSync(join(tmpdir(), 'switchboard-blobs-'));
-  const app = await buildApp({ db, blobs: fileBlobStore(blobDir), adminToken: ADMIN_TOKEN, ...options });
+  let app: FastifyInstance;
+  try {
+    app = await buildApp({ db, blobs: fileBlobStore(blobDir), adminToken: ADMIN_TOKEN, ...options });
+  } catch (error) {
+    // A failing start must not leave the store open (the test run would hang on it).
+    await drop();
+    throw error;
+  }
   const tenant = await db.tx((q) => createTenant(q, { name: 'acme' }));
   const other = await db.tx((q) => createTenant(q, { name: 'globex' }));
   const auth = (t = tenant) => ({ authorization: `Bearer ${t.credentials.clientSecret}` });

@@ -1,0 +1,239 @@
+/**
+ * Kore.ai's Sessions History API (`getSessions`) and conversation history (`getMessages`,
+ * `getMessagesV2`) under `/api/public`. Authenticated by the `auth` JWT; rate limited per bot; errors in
+ * Kore's `{ errors: [{ msg, code }] }` shape.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AppDeps } from '../../app.js';
+import type { Session } from '../../domain/session.js';
+import type { SessionEvent } from '../../domain/events.js';
+import { koreAuthenticator } from './auth.js';
+import { KoreError, sendKoreError } from './errors.js';
+import { RateLimited, takeRateLimit } from './rate-limit.js';
+import { koreMessage, koreSession, type MessageRow } from './map.js';
+import {
+  MAX_MESSAGES_LIMIT,
+  MAX_SESSIONS_LIMIT,
+  containmentType,
+  dateWindow,
+  paging,
+  sessionIds,
+  sessionType,
+  tagFilters,
+  userIdOf,
+  type Params,
+  type TagFilter,
+} from './request.js';
+
+/** SQL conditions shared by sessions and messages. */
+class Where {
+  readonly clauses: string[] = ['s.tenant_id = $1'];
+  readonly params: unknown[];
+  constructor(tenantId: string) {
+    this.params = [tenantId];
+  }
+  add(sql: (p: string) => string, value: unknown): this {
+    this.params.push(value);
+    this.clauses.push(sql(`$${this.params.length}`));
+    return this;
+  }
+  bot(botId: string | undefined): this {
+    if (botId === undefined) this.clauses.push("s.bot_ids <> '{}'");
+    else this.add((p) => `s.bot_ids @> ARRAY[${p}::text]`, botId);
+    return this;
+  }
+  tags(filters: TagFilter[]): this {
+    for (const f of filters) {
+      this.params.push(f.scope, f.name, f.values);
+      const [scope, name, values] = [this.params.length - 2, this.params.length - 1, this.params.length];
+      this.clauses.push(
+        `EXISTS (SELECT 1 FROM jsonb_array_elements(s.doc -> 'tags') AS t WHERE t ->> 'scope' = $${scope}
+           AND t ->> 'name' = $${name} AND ($${values}::text[] IS NULL OR t ->> 'value' = ANY($${values}::text[])))`,
+      );
+    }
+    return this;
+  }
+  user(userId: string | undefined): this {
+    if (userId !== undefined) {
+      this.add(
+        (p) => `COALESCE(s.doc -> 'bot' ->> 'userId', s.doc -> 'guest' ->> 'identity') = ${p}`,
+        userId,
+      );
+    }
+    return this;
+  }
+  get sql(): string {
+    return this.clauses.join(' AND ');
+  }
+}
+
+const LIGHT_DOC = "s.doc - 'activities' - 'log' - 'statusHistory' - 'routing'";
+
+export function koreRoutes(deps: AppDeps) {
+  return function kore(scope: FastifyInstance, _options: unknown, registered: () => void): void {
+    const authenticate = koreAuthenticator(deps.db, deps.keys, deps.now);
+    // The body is optional and may be empty even with Content-Type: application/json.
+    scope.removeContentTypeParser('application/json');
+    scope.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+      const text = String(body).trim();
+      if (text === '') return done(null, {});
+      try {
+        done(null, JSON.parse(text));
+      } catch {
+        done(new KoreError(400, 'the body is not valid JSON'), undefined);
+      }
+    });
+    scope.setErrorHandler((error, request, reply) => {
+      if (error instanceof RateLimited) reply.header('retry-after', String(error.retryAfterSeconds));
+      else if (!(error instanceof KoreError) && (error as { statusCode?: number }).statusCode === undefined) {
+        request.log.error({ err: error }, 'unhandled error');
+      }
+      return sendKoreError(reply, error);
+    });
+
+    const params = (request: FastifyRequest): Params => {
+      const body = request.body;
+      if (body !== undefined && body !== null && (typeof body !== 'object' || Array.isArray(body))) {
+        throw new KoreError(400, 'the body must be a JSON object');
+      }
+      return { ...(request.query as Params), ...((body as Params | undefined) ?? {}) };
+    };
+
+    async function guard(request: FastifyRequest, botId: string | undefined) {
+      const principal = await authenticate(request);
+      await takeRateLimit(deps.db, principal.tenant.id, botId ?? '*', deps.now());
+      return principal.tenant.id;
+    }
+
+    async function getSessions(request: FastifyRequest, reply: FastifyReply, botId: string | undefined) {
+      const tenantId = await guard(request, botId);
+      const p = params(request);
+      const ids = sessionIds(p);
+      if (ids !== undefined) {
+        // With sessionId every other filter is ignored.
+        const where = new Where(tenantId).bot(botId).add((x) => `s.session_id = ANY(${x}::text[])`, ids);
+        const rows = await deps.db.query<{ doc: Session }>(
+          `SELECT ${LIGHT_DOC} AS doc FROM sessions s WHERE ${where.sql} ORDER BY s.created DESC, s.id DESC`,
+          where.params,
+        );
+        const found = new Set(rows.rows.map((r) => r.doc.sessionId));
+        return reply.send({
+          total: rows.rows.length,
+          moreAvailable: false,
+          sessions: rows.rows.map((r) => koreSession(r.doc, botId)),
+          invalidSessions: ids.filter((id) => !found.has(id)),
+        });
+      }
+      const containment = containmentType((request.query as Params).containmentType ?? p.containmentType);
+      const { from, to } = dateWindow(p, deps.now());
+      const { skip, limit } = paging(p, MAX_SESSIONS_LIMIT);
+      const type = sessionType(p);
+      const where = new Where(tenantId)
+        .bot(botId)
+        .add((x) => `s.created >= ${x}::timestamptz`, new Date(from).toISOString())
+        .add((x) => `s.created <= ${x}::timestamptz`, new Date(to).toISOString())
+        .user(userIdOf(p))
+        .tags(tagFilters(p));
+      if (containment) where.add((x) => `s.containment = ${x}`, containment);
+      if (type)
+        where.clauses.push(
+          `(s.doc -> 'stats' ->> 'guestMessages')::int ${type === 'interactive' ? '>' : '='} 0`,
+        );
+      const total = Number(
+        (
+          await deps.db.query<{ n: string }>(
+            `SELECT count(*) AS n FROM sessions s WHERE ${where.sql}`,
+            where.params,
+          )
+        ).rows[0].n,
+      );
+      const page = await deps.db.query<{ doc: Session }>(
+        `SELECT ${LIGHT_DOC} AS doc FROM sessions s WHERE ${where.sql}
+          ORDER BY s.created DESC, s.id DESC LIMIT ${limit} OFFSET ${skip}`,
+        where.params,
+      );
+      return reply.send({
+        total,
+        moreAvailable: skip + page.rows.length < total,
+        sessions: page.rows.map((r) => koreSession(r.doc, botId)),
+      });
+    }
+
+    scope.post<{ Params: { botId: string } }>(
+      '/api/public/bot/:botId/getSessions',
+      { schema: { tags: ['kore'], summary: 'Sessions of one bot, newest first' } },
+      (request, reply) => getSessions(request, reply, request.params.botId),
+    );
+    scope.post(
+      '/api/public/getSessions',
+      { schema: { tags: ['kore'], summary: 'Sessions of every bot of the account, newest first' } },
+      (request, reply) => getSessions(request, reply, undefined),
+    );
+
+    for (const [name, max] of [
+      ['getMessages', MAX_MESSAGES_LIMIT.v1],
+      ['getMessagesV2', MAX_MESSAGES_LIMIT.v2],
+    ] as const) {
+      scope.route<{ Params: { botId: string } }>({
+        method: ['GET', 'POST'],
+        url: `/api/public/bot/:botId/${name}`,
+        schema: { tags: ['kore'], summary: `Conversation history of one bot (at most ${max} per call)` },
+        handler: async (request, reply) => {
+          const botId = request.params.botId;
+          const tenantId = await guard(request, botId);
+          const p = params(request);
+          const { from, to } = dateWindow(p, deps.now());
+          const { skip, limit } = paging(p, max);
+          const rawIds = typeof p.sessionId === 'string' ? p.sessionId.split(',') : p.sessionId;
+          const ids = sessionIds({ sessionId: rawIds });
+          const fromIso = new Date(from).toISOString();
+          const toIso = new Date(to).toISOString();
+          const where = new Where(tenantId)
+            .bot(botId)
+            .add((x) => `s.created <= ${x}::timestamptz`, toIso)
+            .add((x) => `(s.ended IS NULL OR s.ended >= ${x}::timestamptz)`, fromIso)
+            .add((x) => `e.at >= ${x}::timestamptz`, fromIso)
+            .add((x) => `e.at <= ${x}::timestamptz`, toIso)
+            .user(userIdOf(p))
+            .tags(tagFilters(p));
+          if (ids !== undefined) where.add((x) => `s.session_id = ANY(${x}::text[])`, ids);
+          if (typeof p.channelType === 'string' && p.channelType !== '') {
+            where.add((x) => `COALESCE(s.doc -> 'bot' ->> 'surface', 'rtm') = ${x}`, p.channelType);
+          }
+          const forward = p.forward === true || p.forward === 'true';
+          const rows = await deps.db.query<{
+            body: SessionEvent;
+            session: MessageRow['session'];
+            total: string;
+          }>(
+            `SELECT e.body, jsonb_build_object('sessionId', s.session_id, 'bot', s.doc -> 'bot', 'guest', s.doc -> 'guest',
+                      'channel', s.channel, 'tags', s.doc -> 'tags', 'chatbots', s.doc -> 'chatbots') AS session,
+                    count(*) OVER () AS total
+               FROM sessions s JOIN events e ON e.tenant_id = s.tenant_id AND e.session_id = s.session_id
+              WHERE e.type = 'message' AND ${where.sql}
+              ORDER BY e.at ${forward ? 'ASC' : 'DESC'}, e.id ${forward ? 'ASC' : 'DESC'}
+              LIMIT ${limit} OFFSET ${skip}`,
+            where.params,
+          );
+          let total = Number(rows.rows[0]?.total ?? 0);
+          if (rows.rows.length === 0 && skip > 0) {
+            const counted = await deps.db.query<{ n: string }>(
+              `SELECT count(*) AS n FROM sessions s JOIN events e ON e.tenant_id = s.tenant_id AND e.session_id = s.session_id
+                WHERE e.type = 'message' AND ${where.sql}`,
+              where.params,
+            );
+            total = Number(counted.rows[0].n);
+          }
+          return reply.send({
+            total,
+            moreAvailable: skip + rows.rows.length < total,
+            messages: rows.rows.map((r) =>
+              koreMessage({ event: r.body as MessageRow['event'], session: r.session }, botId),
+            ),
+          });
+        },
+      });
+    }
+    registered();
+  };
+}
