@@ -84,6 +84,10 @@ function printBanner(
       'Read the newest session:',
       `  curl -s -H "Authorization: Bearer ${demo.clientSecret}" "${url}/v1/sessions?limit=1"`,
       `  curl -s -H "Authorization: Bearer ${demo.clientSecret}" "${url}/v1/sessions/$(curl -s -H "Authorization: Bearer ${demo.clientSecret}" "${url}/v1/sessions?limit=1" | node -pe 'JSON.parse(require("fs").readFileSync(0)).items[0].sessionId')"`,
+      '',
+      'mluvii Public API token, and a Kore.ai auth JWT:',
+      `  curl -s ${url}/login/connect/token -d grant_type=client_credentials -d client_id=${demo.clientId} -d client_secret=${demo.clientSecret}`,
+      `  npx switchboard token kore --client-id ${demo.clientId} --client-secret ${demo.clientSecret}`,
     );
   }
   console.log(lines.join('\n'));
