@@ -15,6 +15,7 @@ import { webhookObserver } from './webhooks/observer.js';
 import { mluviiProblem, mluviiRoutes } from './dialects/mluvii/routes.js';
 import { mluviiIntakeRoutes } from './dialects/mluvii/intake.js';
 import { koreRoutes } from './dialects/kore/routes.js';
+import { evoRoutes } from './dialects/evo/routes.js';
 import { sendKoreError } from './dialects/kore/errors.js';
 import { nativeAuthenticator, type Authenticator } from './http/auth.js';
 import type { BlobStore } from './files/blobs.js';
@@ -194,5 +195,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   mluviiIntakeRoutes(app, deps);
   await app.register(mluviiRoutes(deps));
   await app.register(koreRoutes(deps));
+  await app.register(evoRoutes(deps));
   return app;
 }

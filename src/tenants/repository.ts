@@ -65,13 +65,17 @@ export async function createTenant(
  * Adds an API client to a tenant; the secret is returned here once. Its hash authenticates the client; a
  * copy sealed under the server key lets the server verify Kore's HS256 tokens, which are signed with it.
  */
-export async function addClient(db: Queryable, tenantId: string): Promise<CreatedTenant['credentials']> {
+export async function addClient(
+  db: Queryable,
+  tenantId: string,
+  role: 'manager' | 'user' = 'manager',
+): Promise<CreatedTenant['credentials']> {
   const clientId = newClientId();
   const clientSecret = newClientSecret();
   const keys = await loadKeyring(db);
   await db.query(
-    'INSERT INTO api_clients (client_id, tenant_id, secret_hash, secret_sealed) VALUES ($1, $2, $3, $4)',
-    [clientId, tenantId, hashSecret(clientSecret), keys.seal(clientSecret)],
+    'INSERT INTO api_clients (client_id, tenant_id, secret_hash, secret_sealed, role) VALUES ($1, $2, $3, $4, $5)',
+    [clientId, tenantId, hashSecret(clientSecret), keys.seal(clientSecret), role],
   );
   return { clientId, clientSecret };
 }

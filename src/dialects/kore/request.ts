@@ -112,7 +112,7 @@ export function tagFilters(params: Params): TagFilter[] {
       const values =
         e.values !== undefined
           ? Array.isArray(e.values) && e.values.every((v) => typeof v === 'string')
-            ? (e.values)
+            ? e.values
             : (() => {
                 throw bad(`tags.${key}.values`, 'must be an array of strings');
               })()

@@ -1,0 +1,113 @@
+/**
+ * ServiceStack authentication as Evo Voice uses it: `POST /auth/credentials` (userName = clientId,
+ * password = clientSecret) opens a server-side session named by the `ss-id` cookie (and `ss-pid` when
+ * `rememberMe`); HTTP Basic works on every call too. Sessions expire (12 h, or 14 days when remembered) and
+ * are revoked by `/auth/logout`.
+ */
+import { randomBytes } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type {} from '@fastify/cookie';
+import type { Db } from '../../db/store.js';
+import { clientById, type Principal } from '../../tenants/repository.js';
+import { secretMatches } from '../../tenants/credentials.js';
+import { EvoError } from './errors.js';
+
+export const SESSION_MS = 12 * 3_600_000;
+export const PERMANENT_MS = 14 * 86_400_000;
+
+async function byCredentials(db: Db, userName: unknown, password: unknown): Promise<Principal | null> {
+  if (typeof userName !== 'string' || typeof password !== 'string' || userName === '') return null;
+  const client = await clientById(db, userName);
+  if (!client || !secretMatches(password, client.secretHash)) return null;
+  return { tenant: client.tenant, clientId: client.clientId, role: client.role };
+}
+
+export function evoAuth(db: Db, now: () => number) {
+  async function fromCookie(request: FastifyRequest): Promise<Principal | null> {
+    const ids = [request.cookies['ss-id'], request.cookies['ss-pid']].filter((v): v is string => !!v);
+    if (ids.length === 0) return null;
+    const row = (
+      await db.query<{ client_id: string }>(
+        `SELECT client_id FROM evo_auth_sessions
+          WHERE id = ANY($1::text[]) AND revoked_at IS NULL AND expires_at > $2 LIMIT 1`,
+        [ids, new Date(now()).toISOString()],
+      )
+    ).rows[0];
+    if (!row) return null;
+    const client = await clientById(db, row.client_id);
+    return client ? { tenant: client.tenant, clientId: client.clientId, role: client.role } : null;
+  }
+
+  return {
+    /** Cookie session or HTTP Basic; 401 otherwise. */
+    async authenticate(request: FastifyRequest): Promise<Principal> {
+      const header = request.headers.authorization;
+      if (header && /^basic\s/i.test(header)) {
+        const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
+        const colon = decoded.indexOf(':');
+        const principal =
+          colon > 0 ? await byCredentials(db, decoded.slice(0, colon), decoded.slice(colon + 1)) : null;
+        if (!principal) throw new EvoError(401, 'Unauthorized', 'Invalid UserName or Password');
+        return (request.principal = principal);
+      }
+      const principal = await fromCookie(request);
+      if (!principal) throw new EvoError(401, 'Unauthorized', 'Not Authenticated');
+      return (request.principal = principal);
+    },
+
+    /** Checks the credentials, opens a session and sets its cookies. */
+    async login(request: FastifyRequest, reply: FastifyReply, body: Record<string, unknown>) {
+      const principal = await byCredentials(
+        db,
+        body.userName ?? body.UserName,
+        body.password ?? body.Password,
+      );
+      if (!principal) throw new EvoError(401, 'Unauthorized', 'Invalid UserName or Password');
+      const remember = body.rememberMe === true || body.rememberMe === 'true' || body.RememberMe === true;
+      const id = randomBytes(15).toString('base64url');
+      const at = now();
+      await db.query(
+        'INSERT INTO evo_auth_sessions (id, client_id, permanent, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)',
+        [
+          id,
+          principal.clientId,
+          remember,
+          new Date(at).toISOString(),
+          new Date(at + (remember ? PERMANENT_MS : SESSION_MS)).toISOString(),
+        ],
+      );
+      const cookie = {
+        path: '/',
+        httpOnly: true,
+        sameSite: 'lax' as const,
+        secure: request.protocol === 'https',
+      };
+      reply.setCookie('ss-id', id, cookie);
+      if (remember) {
+        reply.setCookie('ss-pid', id, { ...cookie, maxAge: PERMANENT_MS / 1000 });
+        reply.setCookie('ss-opt', 'perm', { ...cookie, maxAge: PERMANENT_MS / 1000 });
+      }
+      return {
+        userId: principal.clientId,
+        sessionId: id,
+        userName: principal.clientId,
+        displayName: principal.tenant.name,
+        referrerUrl: null,
+        bearerToken: null,
+        roles: [principal.role === 'manager' ? 'Manager' : 'User'],
+        permissions: [],
+      };
+    },
+
+    async logout(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+      const ids = [request.cookies['ss-id'], request.cookies['ss-pid']].filter((v): v is string => !!v);
+      if (ids.length > 0) {
+        await db.query(
+          'UPDATE evo_auth_sessions SET revoked_at = $2 WHERE id = ANY($1::text[]) AND revoked_at IS NULL',
+          [ids, new Date(now()).toISOString()],
+        );
+      }
+      for (const name of ['ss-id', 'ss-pid', 'ss-opt']) reply.clearCookie(name, { path: '/' });
+    },
+  };
+}
