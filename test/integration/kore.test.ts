@@ -248,6 +248,26 @@ test('containment: self-service, drop-off and agent transfer, derived as DESIGN.
   }
 });
 
+test('filters: tags, userId and sessionType', async () => {
+  const url = `/api/public/bot/${BOT}/getSessions`;
+  const ids = (body: unknown) =>
+    post(url, body).then((r) =>
+      r
+        .json()
+        .sessions.map((s: any) => s.sessionId)
+        .sort(),
+    );
+  assert.deepEqual(
+    await ids({ tags: { userTags: [{ name: 'regular', value: 'newuser' }] } }),
+    [SELF, DROP, AGENT].sort(),
+  );
+  assert.deepEqual(await ids({ tags: { userTags: [{ name: 'regular', values: ['other'] }] } }), []);
+  assert.deepEqual(await ids({ tags: { sessionTags: [{ name: 'regular' }] } }), []);
+  assert.deepEqual(await ids({ userId: `u-${DROP}` }), [DROP]);
+  assert.deepEqual(await ids({ sessionType: 'interactive' }), [SELF, DROP, AGENT].sort());
+  assert.deepEqual(await ids({ sessionType: 'non-interactive' }), []);
+});
+
 test('paging: skip/limit walk every session once; total and moreAvailable exact', async () => {
   const all: string[] = [];
   let skip = 0;

@@ -531,7 +531,10 @@ export function evoRoutes(deps: AppDeps) {
 /** One hold and one end at most per PATCH, whichever of callState / queueState asked for it. */
 function dedupe(events: { type: string; fields?: Record<string, unknown> }[]) {
   const seen = new Set<string>();
-  return events.filter(
-    (e) => (e.type === 'callparams.updated' || !seen.has(e.type)) && (seen.add(e.type), true),
-  );
+  return events.filter((e) => {
+    if (e.type === 'callparams.updated') return true;
+    if (seen.has(e.type)) return false;
+    seen.add(e.type);
+    return true;
+  });
 }
