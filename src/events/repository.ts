@@ -12,13 +12,18 @@ export interface StoredEvent {
   hash: string;
 }
 
+/** A 64-bit advisory-lock key for a name made of parts (the first 8 bytes of its SHA-1). */
+export function advisoryKey(...parts: string[]): bigint {
+  return createHash('sha1').update(parts.join('\u0000')).digest().readBigInt64BE(0);
+}
+
 /**
  * 64-bit advisory-lock keys for sessions, sorted so that concurrent batches always lock in the same order
  * and cannot deadlock.
  */
 export function sessionLockKeys(tenantId: string, sessionIds: Iterable<string>): string[] {
   return [...new Set(sessionIds)]
-    .map((sessionId) => createHash('sha1').update(`${tenantId}\u0000${sessionId}`).digest().readBigInt64BE(0))
+    .map((sessionId) => advisoryKey(tenantId, sessionId))
     .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
     .map(String);
 }

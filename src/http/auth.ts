@@ -7,8 +7,7 @@ import { createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { Db } from '../db/store.js';
 import { AppError } from './errors.js';
-import { clientById, principalBySecret, type Principal } from '../tenants/repository.js';
-import { secretMatches } from '../tenants/credentials.js';
+import { clientByCredentials, principalBySecret, type Principal } from '../tenants/repository.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -39,17 +38,19 @@ export function nativeAuthenticator(db: Db, ttlMs = 30_000): Authenticator {
   };
 }
 
+/** `Basic base64(user:password)` split into its parts; null when the header is not Basic or has no user. */
+export function parseBasic(header: string | undefined): { user: string; password: string } | null {
+  const match = header ? /^basic\s+(\S+)$/i.exec(header.trim()) : null;
+  if (!match) return null;
+  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon < 1 ? null : { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
+
 async function resolve(db: Db, header: string): Promise<Principal | null> {
   const [scheme, value] = header.split(/\s+/, 2) as [string, string | undefined];
   if (!value) return null;
   if (/^bearer$/i.test(scheme)) return principalBySecret(db, value);
-  if (/^basic$/i.test(scheme)) {
-    const decoded = Buffer.from(value, 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    if (colon < 1) return null;
-    const client = await clientById(db, decoded.slice(0, colon));
-    if (!client || !secretMatches(decoded.slice(colon + 1), client.secretHash)) return null;
-    return { tenant: client.tenant, clientId: client.clientId, role: client.role };
-  }
-  return null;
+  const basic = parseBasic(header);
+  return basic ? clientByCredentials(db, basic.user, basic.password) : null;
 }

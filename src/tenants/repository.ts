@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Queryable } from '../db/store.js';
 import { AppError } from '../http/errors.js';
-import { hashSecret, newClientId, newClientSecret } from './credentials.js';
+import { hashSecret, newClientId, newClientSecret, secretMatches } from './credentials.js';
 import { loadKeyring } from '../security/keys.js';
 
 export interface Tenant {
@@ -127,6 +127,18 @@ export async function clientById(
   return row
     ? { tenant: toTenant(row), clientId: row.client_id, role: row.role, secretHash: row.secret_hash }
     : null;
+}
+
+/** The active client with this id and secret (compared in constant time), or null. */
+export async function clientByCredentials(
+  db: Queryable,
+  clientId: string,
+  secret: string,
+): Promise<Principal | null> {
+  if (clientId === '') return null;
+  const client = await clientById(db, clientId);
+  if (!client || !secretMatches(secret, client.secretHash)) return null;
+  return { tenant: client.tenant, clientId: client.clientId, role: client.role };
 }
 
 export async function tenantByName(db: Queryable, name: string): Promise<Tenant | null> {

@@ -167,6 +167,7 @@ test(
       });
       assert.equal(kore.status, 200, await kore.clone().text());
       const sessions = ((await kore.json()) as { total: number }).total;
+      assert.ok(sessions > 0, 'the simulation has bot sessions');
       assert.equal(sessions, before.filter((s) => (s as { botIds: string[] }).botIds.length > 0).length);
 
       const refused = await run(process.execPath, [BIN, 'tenant', 'create', 'x', '--data', data]).catch(

@@ -261,6 +261,9 @@ test('state mapping through a whole call: Ringing → Connected → Hold → Con
 });
 
 test('XML: the seed sample reproduced element by element for a real session', async () => {
+  const asJson = await get('/sessions/call-1.json');
+  assert.equal(asJson.statusCode, 200);
+  assert.equal(asJson.json().id, 'call-1');
   for (const url of ['/sessions/call-1.xml', '/sessions/call-1?format=xml']) {
     const response = await get(url);
     assert.equal(response.statusCode, 200, response.body);

@@ -178,6 +178,14 @@ test("the seed's sample requests: without a body, with a body, for one bot, for 
     assert.ok(Date.parse(s.start_time) >= from && Date.parse(s.start_time) <= from + DAY);
   }
   assert.ok(withBody.json().sessions.some((s: any) => s.sessionId === SELF));
+  // The same window in the other accepted format, yyyy-mm-ddThh:mm:ss.msZ.
+  const withTimes = await post('/api/public/getSessions?containmentType=selfService', {
+    skip: 0,
+    limit: 100,
+    dateFrom: `${day}T00:00:00.000Z`,
+    dateTo: `${next}T00:00:00.000Z`,
+  });
+  assert.deepEqual(withTimes.json(), withBody.json());
 
   // For a specific bot.
   const forBot = await post(`/api/public/bot/${BOT}/getSessions?containmentType=agent`, {

@@ -8,18 +8,16 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type {} from '@fastify/cookie';
 import type { Db } from '../../db/store.js';
-import { clientById, type Principal } from '../../tenants/repository.js';
-import { secretMatches } from '../../tenants/credentials.js';
+import { clientByCredentials, clientById, type Principal } from '../../tenants/repository.js';
+import { parseBasic } from '../../http/auth.js';
 import { EvoError } from './errors.js';
 
 export const SESSION_MS = 12 * 3_600_000;
 export const PERMANENT_MS = 14 * 86_400_000;
 
 async function byCredentials(db: Db, userName: unknown, password: unknown): Promise<Principal | null> {
-  if (typeof userName !== 'string' || typeof password !== 'string' || userName === '') return null;
-  const client = await clientById(db, userName);
-  if (!client || !secretMatches(password, client.secretHash)) return null;
-  return { tenant: client.tenant, clientId: client.clientId, role: client.role };
+  if (typeof userName !== 'string' || typeof password !== 'string') return null;
+  return clientByCredentials(db, userName, password);
 }
 
 export function evoAuth(db: Db, now: () => number) {
@@ -43,10 +41,8 @@ export function evoAuth(db: Db, now: () => number) {
     async authenticate(request: FastifyRequest): Promise<Principal> {
       const header = request.headers.authorization;
       if (header && /^basic\s/i.test(header)) {
-        const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
-        const colon = decoded.indexOf(':');
-        const principal =
-          colon > 0 ? await byCredentials(db, decoded.slice(0, colon), decoded.slice(colon + 1)) : null;
+        const basic = parseBasic(header);
+        const principal = basic ? await clientByCredentials(db, basic.user, basic.password) : null;
         if (!principal) throw new EvoError(401, 'Unauthorized', 'Invalid UserName or Password');
         return (request.principal = principal);
       }

@@ -3,7 +3,7 @@
  * 1,800 per hour (a tenant may have its own). Hits are rows in the database, counted under a per-bot advisory
  * lock, so every process and worker sharing the database shares the limit.
  */
-import { createHash } from 'node:crypto';
+import { advisoryKey } from '../../events/repository.js';
 import type { Db } from '../../db/store.js';
 import { KoreError } from './errors.js';
 
@@ -16,10 +16,7 @@ export const RATE_LIMIT_MESSAGE =
 
 /** Counts a call or refuses it with 429 and the seconds to wait. */
 export async function takeRateLimit(db: Db, tenantId: string, botId: string, now: number): Promise<void> {
-  const lockKey = createHash('sha1')
-    .update(`kore-rate\u0000${tenantId}\u0000${botId}`)
-    .digest()
-    .readBigInt64BE(0);
+  const lockKey = advisoryKey('kore-rate', tenantId, botId);
   const retryAfter = await db.tx(async (q) => {
     await q.query('SELECT pg_advisory_xact_lock($1::bigint)', [String(lockKey)]);
     const hourAgo = new Date(now - HOUR).toISOString();

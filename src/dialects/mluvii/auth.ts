@@ -10,8 +10,8 @@ import type { FastifyRequest } from 'fastify';
 import type { Db } from '../../db/store.js';
 import type { Keyring } from '../../security/keys.js';
 import { AppError } from '../../http/errors.js';
-import { clientById, type Principal } from '../../tenants/repository.js';
-import { secretMatches } from '../../tenants/credentials.js';
+import { clientByCredentials, clientById, type Principal } from '../../tenants/repository.js';
+import { parseBasic } from '../../http/auth.js';
 
 export const TOKEN_LIFETIME_S = 3600;
 const AUDIENCE = 'mluviiPublicApi';
@@ -55,13 +55,11 @@ export function mluviiTokens(db: Db, keys: Keyring, now: () => number): MluviiTo
       const text = (name: string) => (typeof form[name] === 'string' ? form[name] : undefined);
       let clientId = text('client_id');
       let clientSecret = text('client_secret');
-      if (authorization && /^basic\s/i.test(authorization)) {
-        const decoded = Buffer.from(authorization.slice(6).trim(), 'base64').toString('utf8');
-        const colon = decoded.indexOf(':');
-        if (colon > 0) {
-          clientId = decodeURIComponent(decoded.slice(0, colon));
-          clientSecret = decodeURIComponent(decoded.slice(colon + 1));
-        }
+      // OAuth2 client_secret_basic: the parts are form-urlencoded (RFC 6749 §2.3.1).
+      const basic = parseBasic(authorization);
+      if (basic) {
+        clientId = decodeURIComponent(basic.user);
+        clientSecret = decodeURIComponent(basic.password);
       }
       const grantType = text('grant_type');
       if (!grantType) throw new OAuthError('invalid_request', 'grant_type is required');
@@ -77,10 +75,8 @@ export function mluviiTokens(db: Db, keys: Keyring, now: () => number): MluviiTo
       }
       if (!clientId || !clientSecret)
         throw new OAuthError('invalid_client', 'client_id and client_secret are required');
-      const client = await clientById(db, clientId);
-      if (!client || !secretMatches(clientSecret, client.secretHash)) {
-        throw new OAuthError('invalid_client', 'unknown client or wrong secret');
-      }
+      const client = await clientByCredentials(db, clientId, clientSecret);
+      if (!client) throw new OAuthError('invalid_client', 'unknown client or wrong secret');
       const issuedAt = Math.floor(now() / 1000);
       const token = await new SignJWT({ scope: AUDIENCE, tid: client.tenant.id })
         .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })

@@ -44,6 +44,35 @@ function integer(name: string, value: string, min = -2_147_483_648): number {
   return Number(value);
 }
 
+/** Range filters: `<Name>.Min` / `<Name>.Max` on a column, dates or durations. */
+const RANGES = [
+  ['Created', 'created', 'date'],
+  ['GuestJoined', 'guest_joined', 'date'],
+  ['Accepted', 'started', 'date'],
+  ['Ended', 'ended', 'date'],
+  ['WaitingTime', 'd_waited', 'duration'],
+  ['Duration', 'd_active', 'duration'],
+] as const;
+
+const RANGE_KINDS = {
+  date: {
+    parse: (text: string) => {
+      const ms = parseDate(text);
+      return ms === null ? null : new Date(ms).toISOString();
+    },
+    expected: 'a date (yyyy-MM-dd or yyyy-MM-ddTHH:mm:ssZ)',
+    cast: 'timestamptz',
+  },
+  duration: {
+    parse: (text: string) => {
+      const ms = parseDuration(text);
+      return ms === null || ms < 0 ? null : ms;
+    },
+    expected: 'a duration (hh:mm:ss or ISO 8601 such as PT1M30S)',
+    cast: 'bigint',
+  },
+} as const;
+
 export interface SessionQuery {
   where: string[];
   params: unknown[];
@@ -147,42 +176,17 @@ export function parseSessionQuery(raw: RawQuery, tenant: { id: string; departmen
   if ((v = set('Browser'))) add((p) => `doc -> 'guest' ->> 'browser' = ANY(${p}::text[])`, v);
   if ((v = set('OS'))) add((p) => `doc -> 'guest' ->> 'os' = ANY(${p}::text[])`, v);
 
-  for (const [name, column] of [
-    ['Created', 'created'],
-    ['GuestJoined', 'guest_joined'],
-    ['Accepted', 'started'],
-    ['Ended', 'ended'],
-  ] as const) {
+  for (const [name, column, kind] of RANGES) {
     for (const [bound, op] of [
       ['Min', '>='],
       ['Max', '<='],
     ] as const) {
       const value = single(`${name}.${bound}`);
       if (value === null) continue;
-      const ms = parseDate(value);
-      if (ms === null)
-        throw invalid(`${name}.${bound}`, `'${value}' is not a date (yyyy-MM-dd or yyyy-MM-ddTHH:mm:ssZ)`);
-      add((p) => `${column} ${op} ${p}::timestamptz`, new Date(ms).toISOString());
-    }
-  }
-  for (const [name, column] of [
-    ['WaitingTime', 'd_waited'],
-    ['Duration', 'd_active'],
-  ] as const) {
-    for (const [bound, op] of [
-      ['Min', '>='],
-      ['Max', '<='],
-    ] as const) {
-      const value = single(`${name}.${bound}`);
-      if (value === null) continue;
-      const ms = parseDuration(value);
-      if (ms === null || ms < 0) {
-        throw invalid(
-          `${name}.${bound}`,
-          `'${value}' is not a duration (hh:mm:ss or ISO 8601 such as PT1M30S)`,
-        );
-      }
-      add((p) => `${column} ${op} ${p}::bigint`, ms);
+      const { parse, expected, cast } = RANGE_KINDS[kind];
+      const parsed = parse(value);
+      if (parsed === null) throw invalid(`${name}.${bound}`, `'${value}' is not ${expected}`);
+      add((p) => `${column} ${op} ${p}::${cast}`, parsed);
     }
   }
   let text: string | null;
