@@ -1,200 +1,362 @@
 /**
- * `npm run bench`: intake and read throughput on the embedded store and on PostgreSQL, each beside its
- * baseline (a raw batched INSERT … SELECT unnest(…) of the same rows; Fastify answering a static JSON of the
- * same size). Results are appended to BENCHMARKS.md.
+ * `npm run bench -- --scale N [--store postgres|embedded] [--database-url URL] [--only list,reads,…]`
  *
- * Environment: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test; "skip" to leave it out),
- * BENCH_SESSIONS (default 5000), BENCH_SECONDS (default 10).
+ * Loads (once, then reuses) N simulated sessions through the real intake into a database of the bench's own,
+ * starts the real server (`switchboard serve`) on it and measures every call of issue 10's table from a
+ * load-generator process, beside the baselines the goals name; prints a table of goals with PASS/FAIL and
+ * writes it into BENCHMARKS.md. See docs/performance.md.
  */
-import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
-import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import Fastify from 'fastify';
-import autocannon from 'autocannon';
-import pg from 'pg';
-import { buildApp } from '../src/app.js';
-import { openStore, type Db } from '../src/db/store.js';
-import { migrate } from '../src/db/migrate.js';
-import { fileBlobStore } from '../src/files/blobs.js';
-import { createTenant } from '../src/tenants/repository.js';
-import { simulate } from '../src/simulator/simulate.js';
-import type { SessionEvent } from '../src/domain/events.js';
-import { storedEvent } from '../src/events/service.js';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import type { Db } from '../src/db/store.js';
+import { getById, prepareCalls, type Call, type Window } from './calls.js';
+import { prepareDataset, type Dataset } from './dataset.js';
+import { dropTenants, adminTenant, intakeVsRaw } from './intake.js';
+import { measureCall, readVsStatic, responsiveness, type Settings } from './measure.js';
+import { capturePlans, writePlans } from './plans.js';
+import { profiled } from './profile.js';
+import { startLoadgen, startServer, type Loadgen, type RunningServer } from './procs.js';
+import type { HttpRequest } from './loadgen.js';
+import { goalRows, markdown, writeBenchmarks, type Results, type Storage } from './report.js';
 
-const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 5000);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-const PG_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const BATCH = 1000;
+const PARTS = ['list', 'reads', 'intake', 'storage', 'responsive'] as const;
+type Part = (typeof PARTS)[number];
 
-interface Result {
-  store: string;
-  events: number;
-  intakePerSec: number;
-  rawPerSec: number;
-  readRps: number;
-  readP99: number;
-  staticRps: number;
-  staticP99: number;
-  bodyBytes: number;
+const integer = (name: string, min: number) => (value: string) => {
+  const n = Number(value.replace(/_/g, ''));
+  if (!Number.isSafeInteger(n) || n < min)
+    throw new InvalidArgumentError(`${name} must be an integer ≥ ${min}`);
+  return n;
+};
+
+const program = new Command('bench')
+  .description('Measure every call of issue 10 against its goal on a dataset of N simulated sessions')
+  .option('--scale <n>', 'sessions in the dataset', integer('--scale', 100), 20_000)
+  .addOption(
+    new Option('--store <store>', 'where the dataset lives')
+      .choices(['postgres', 'embedded'])
+      .default('postgres'),
+  )
+  .option(
+    '--database-url <url>',
+    'PostgreSQL server for the bench database switchboard_bench_<N> (env BENCH_DATABASE_URL)',
+    process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+  )
+  .option('--only <parts>', `comma-separated subset of ${PARTS.join(', ')}`, (value: string) => {
+    const parts = value.split(',').map((p) => p.trim());
+    const bad = parts.filter((p) => !(PARTS as readonly string[]).includes(p));
+    if (bad.length > 0)
+      throw new InvalidArgumentError(`unknown part(s) ${bad.join(', ')}; use ${PARTS.join(', ')}`);
+    return parts as Part[];
+  })
+  .option('--plans', 'write EXPLAIN (ANALYZE, BUFFERS) of every list call into docs/performance.md')
+  .option('--profile', 'CPU-profile the server during a read burst and an intake burst')
+  .option('--quick', 'short measurements (the CI smoke run)')
+  .option('--duration <seconds>', 'seconds per measurement (default 5, --quick 0.5)', Number)
+  .option(
+    '--intake-sessions <n>',
+    'sessions posted by the intake measurement (default 2000, --quick 200)',
+    integer('--intake-sessions', 1),
+  )
+  .option('--reload', 'drop the dataset and load it again')
+  .addOption(
+    new Option('--load-via <how>', 'how the dataset is loaded').choices(['ingest', 'http']).default('ingest'),
+  )
+  .option('--concurrency <n>', 'batches in flight while loading', integer('--concurrency', 1), 2)
+  .option('--seed <n>', 'simulator seed', integer('--seed', 0), 2026)
+  .option(
+    '--days <n>',
+    'days of history the sessions arrive over (from 2026-01-01)',
+    integer('--days', 7),
+    30,
+  )
+  .option('--ephemeral', 'use a throw-away dataset and drop it at the end (CI)')
+  .option('--no-report', 'print only; leave BENCHMARKS.md as it is')
+  .option('--check', 'exit with status 3 when a goal is not met');
+
+interface Flags {
+  scale: number;
+  store: 'postgres' | 'embedded';
+  databaseUrl: string;
+  only?: Part[];
+  plans?: boolean;
+  profile?: boolean;
+  quick?: boolean;
+  duration?: number;
+  intakeSessions?: number;
+  reload?: boolean;
+  loadVia: 'ingest' | 'http';
+  concurrency: number;
+  seed: number;
+  days: number;
+  ephemeral?: boolean;
+  report: boolean;
+  check?: boolean;
 }
 
-function workload(): { batches: SessionEvent[][]; sessionIds: string[] } {
-  const all: SessionEvent[] = [];
-  const sessionIds: string[] = [];
-  const now = Date.now();
-  for (const events of simulate({ seed: 2026, sessions: SESSIONS, start: now - 7 * 86_400_000, end: now })) {
-    all.push(...events);
-    sessionIds.push(events[0].sessionId);
+const began = performance.now();
+const log = (line: string) =>
+  console.log(`[${((performance.now() - began) / 1000).toFixed(1).padStart(6)} s] ${line}`);
+const START = Date.parse('2026-01-01T00:00:00Z');
+
+async function storage(db: Db, sessions: number): Promise<Storage> {
+  const row = (
+    await db.query<{ events: string; sessions: string }>(
+      `SELECT pg_total_relation_size('events') AS events, pg_total_relation_size('sessions') AS sessions`,
+    )
+  ).rows[0];
+  return { eventsBytes: Number(row.events), sessionsBytes: Number(row.sessions), sessions };
+}
+
+/** Per run: fresh statistics, no leftovers of an interrupted run, Kore limits out of the measurement's way. */
+async function prepareRun(db: Db, dataset: Dataset): Promise<string> {
+  const leftovers = await db.query(
+    `DELETE FROM tenants WHERE name IN ('bench-intake', 'bench-raw', 'bench-profile')`,
+  );
+  if (leftovers.rowCount) await dropTenants(db, []);
+  await db.query('DELETE FROM kore_rate_hits');
+  await db.query(
+    'UPDATE tenants SET kore_per_minute = 1000000000, kore_per_hour = 1000000000 WHERE id = ANY($1::text[])',
+    [[dataset.meta.tenant.id, dataset.meta.other.id]],
+  );
+  await db.query('ANALYZE');
+  return (await db.query<{ version: string }>('SELECT version()')).rows[0].version
+    .split(' on ')[0]
+    .split(',')[0];
+}
+
+interface Context {
+  flags: Flags;
+  parts: Set<Part>;
+  quick: boolean;
+  settings: Settings;
+  intakeSessions: number;
+  window: Window;
+  adminToken: string;
+  dataset: Dataset;
+  results: Results;
+}
+
+/** Before any server: statistics, machine, storage and (--plans) the plans, with the store open here. */
+async function offline(c: Context): Promise<void> {
+  const store = await c.dataset.open();
+  try {
+    const version = await prepareRun(store.db, c.dataset);
+    const cpu = cpus();
+    c.results.loadAverage = loadavg()[0];
+    c.results.machine = `${cpu.length} × ${cpu[0]?.model.trim() ?? 'CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, ${version}; load average ${c.results.loadAverage.toFixed(1)} at the start`;
+    log(`machine: ${c.results.machine}`);
+    if (c.parts.has('storage')) c.results.storage = await storage(store.db, c.dataset.meta.sessions);
+    if (c.flags.plans) {
+      log('plans: EXPLAIN (ANALYZE, BUFFERS) of every list call');
+      const plans = await capturePlans(store.db, c.dataset.meta, c.window);
+      const heading = `Plans at ${c.flags.scale.toLocaleString('en-US')} sessions on ${version}, ${c.results.date}, captured by \`npm run bench -- --plans\`.`;
+      log(`  written to ${writePlans(plans, c.flags.store, heading)}`);
+    }
+  } finally {
+    await store.close();
   }
-  const batches: SessionEvent[][] = [];
-  for (let i = 0; i < all.length; i += BATCH) batches.push(all.slice(i, i + BATCH));
-  return { batches, sessionIds };
 }
 
-async function rawInsertRate(db: Db, batches: SessionEvent[][]): Promise<number> {
-  await db.query(`CREATE TABLE bench_raw (LIKE events INCLUDING DEFAULTS INCLUDING INDEXES)`);
-  const tenant = 'raw';
-  const started = performance.now();
-  let rows = 0;
-  for (const batch of batches) {
-    await db.tx((q) =>
-      q.query(
-        `INSERT INTO bench_raw (tenant_id, id, session_id, type, at, body, content_hash)
-         SELECT $1, e.id, e.session_id, e.type, e.at, e.body::jsonb, e.hash
-           FROM unnest($2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[], $7::text[]) AS e(id, session_id, type, at, body, hash)`,
-        [
-          tenant,
-          batch.map((e) => e.id),
-          batch.map((e) => e.sessionId),
-          batch.map((e) => e.type),
-          batch.map((e) => e.at),
-          batch.map((e) => JSON.stringify(e)),
-          batch.map((e) => storedEvent(e).hash),
-        ],
+/** Rate-limit hits of the Kore tenant, cleared between measurements (PostgreSQL only: see docs). */
+async function clearKoreHits(c: Context): Promise<void> {
+  if (c.flags.store !== 'postgres') return; // the embedded store admits one process: the server's
+  const s = await c.dataset.open();
+  await s.db.query('DELETE FROM kore_rate_hits').finally(() => s.close());
+}
+
+/** Every measurement against one server process; the intake measurement ends by stopping it. */
+async function online(c: Context, loadgen: Loadgen): Promise<void> {
+  const { meta } = c.dataset;
+  const server = await startServer(c.dataset.target, { adminToken: c.adminToken });
+  try {
+    let calls: Call[] = [];
+    let preparedAt = -Infinity;
+    // mluvii tokens last an hour: the calls are prepared again (fresh credentials) after 45 minutes.
+    const prepare = async () => {
+      if (performance.now() - preparedAt < 45 * 60_000) return;
+      calls = await prepareCalls(server.url, meta, c.window);
+      preparedAt = performance.now();
+    };
+    const fresh = async (key: string) => {
+      await prepare();
+      return calls.find((call) => call.key === key);
+    };
+    await prepare();
+    const keys = calls.map((call) => call.key);
+    if (c.parts.has('list')) {
+      log('list calls:');
+      for (const key of keys) {
+        const call = (await fresh(key))!;
+        if (call.kind !== 'list') continue;
+        if (call.dialect === 'Kore') await clearKoreHits(c);
+        c.results.lists.push(await measureCall(loadgen, server.url, call, c.settings));
+      }
+    }
+    if (c.parts.has('reads')) {
+      log('reads:');
+      const get = (await fresh('native-get'))!;
+      c.results.gets.push(await measureCall(loadgen, server.url, get, c.settings));
+      c.results.read = await readVsStatic(loadgen, server.url, get, c.quick ? 1 : 10, log);
+    }
+    if (c.parts.has('responsive')) {
+      log('responsiveness:');
+      await clearKoreHits(c);
+      const heavy = [];
+      for (const key of ['evo-deep', 'kore-deep', 'mluvii-deep']) {
+        const call = await fresh(key);
+        if (call) heavy.push(call);
+      }
+      if (heavy.length === 0) heavy.push((await fresh('evo-first'))!);
+      const other = getById(meta.other, meta.otherIds).requests;
+      c.results.responsive = await responsiveness(server.url, heavy, other, c.quick ? 1 : 5, log);
+    }
+    if (c.parts.has('intake')) {
+      log('intake:');
+      c.results.intake = await intakeVsRaw({
+        server,
+        adminToken: c.adminToken,
+        loadgen,
+        dataset: c.dataset,
+        workload: { seed: c.flags.seed + 100, sessions: c.intakeSessions, ...c.window, batchEvents: 1000 },
+        log,
+      });
+    }
+  } finally {
+    await server.stop();
+  }
+}
+
+/** --profile: a server under `--cpu-prof` for a read burst, another for an intake burst. */
+async function profiles(c: Context, loadgen: Loadgen): Promise<void> {
+  log('profiles:');
+  let server: RunningServer | null = null;
+  const start = async (profileDir: string) =>
+    (server = await startServer(c.dataset.target, { adminToken: c.adminToken, profileDir }));
+  const url = () => server!.url;
+  let mixed: HttpRequest[] = [];
+  c.results.profiles.push(
+    await profiled(
+      'read burst (every call mixed, 16 clients)',
+      start,
+      async () => {
+        const calls = await prepareCalls(url(), c.dataset.meta, c.window);
+        mixed = calls.flatMap((call) => call.requests.slice(0, 200));
+        await loadgen.cannon({ url: url(), connections: 16, amount: 2 * mixed.length, requests: mixed });
+        await clearKoreHits(c);
+      },
+      async () => {
+        await loadgen.cannon({
+          url: url(),
+          connections: 16,
+          duration: c.settings.duration * 2,
+          requests: mixed,
+        });
+      },
+    ),
+  );
+  let tenant = { id: '', secret: '' };
+  const post = (seed: number, sessions: number) =>
+    loadgen.intake({
+      url: url(),
+      authorization: `Bearer ${tenant.secret}`,
+      workload: { seed, sessions, ...c.window, batchEvents: 1000 },
+    });
+  try {
+    c.results.profiles.push(
+      await profiled(
+        `intake burst (${c.intakeSessions} sessions posted by 1 client)`,
+        start,
+        async () => {
+          tenant = await adminTenant(url(), c.adminToken, 'bench-profile');
+          await post(c.flags.seed + 300, 50);
+        },
+        () => post(c.flags.seed + 200, c.intakeSessions).then(() => undefined),
       ),
     );
-    rows += batch.length;
-  }
-  const rate = rows / ((performance.now() - started) / 1000);
-  await db.query('DROP TABLE bench_raw');
-  return rate;
-}
-
-async function load(
-  url: string,
-  paths: string[],
-  headers: Record<string, string>,
-): Promise<{ rps: number; p99: number }> {
-  let i = 0;
-  const result = await autocannon({
-    url,
-    connections: 32,
-    duration: SECONDS,
-    headers,
-    requests: [{ setupRequest: (request) => ({ ...request, path: paths[i++ % paths.length] }) }],
-  });
-  if (result.non2xx > 0 || result.errors > 0)
-    throw new Error(`load test saw ${result.non2xx} non-2xx and ${result.errors} errors`);
-  return { rps: result.requests.average, p99: result.latency.p99 };
-}
-
-async function benchStore(label: string, db: Db): Promise<Result> {
-  await migrate(db);
-  const blobDir = mkdtempSync(join(tmpdir(), 'bench-blobs-'));
-  const app = await buildApp({ db, blobs: fileBlobStore(blobDir) });
-  const tenant = await db.tx((q) => createTenant(q, { name: `bench-${randomBytes(3).toString('hex')}` }));
-  const base = await app.listen({ port: 0, host: '127.0.0.1' });
-  const auth = { authorization: `Bearer ${tenant.credentials.clientSecret}` };
-  const { batches, sessionIds } = workload();
-  const events = batches.reduce((n, b) => n + b.length, 0);
-  console.log(`[${label}] ${events} events of ${SESSIONS} sessions in ${batches.length} batches`);
-
-  const started = performance.now();
-  for (const batch of batches) {
-    const response = await fetch(`${base}/v1/events`, {
-      method: 'POST',
-      headers: { ...auth, 'content-type': 'application/json' },
-      body: JSON.stringify(batch),
-    });
-    if (response.status !== 200)
-      throw new Error(`intake answered ${response.status}: ${await response.text()}`);
-    await response.arrayBuffer();
-  }
-  const intakePerSec = events / ((performance.now() - started) / 1000);
-  console.log(`[${label}] intake ${intakePerSec.toFixed(0)} events/s`);
-  const rawPerSec = await rawInsertRate(db, batches);
-  console.log(`[${label}] raw insert ${rawPerSec.toFixed(0)} rows/s`);
-  if (db.kind === 'embedded') await db.query('VACUUM (ANALYZE)');
-  else await db.query('ANALYZE');
-
-  const paths = sessionIds.slice(0, 2000).map((id) => `/v1/sessions/${id}`);
-  const sample = await (await fetch(base + paths[0], { headers: auth })).text();
-  const read = await load(base, paths, auth);
-  console.log(`[${label}] GET session ${read.rps.toFixed(0)} req/s, p99 ${read.p99} ms`);
-  await app.close();
-
-  const staticApp = Fastify();
-  const body = Buffer.from(sample);
-  staticApp.get('/v1/sessions/:id', (_request, reply) =>
-    reply.header('content-type', 'application/json').send(body),
-  );
-  const staticBase = await staticApp.listen({ port: 0, host: '127.0.0.1' });
-  const fixed = await load(staticBase, paths, auth);
-  console.log(`[${label}] static JSON ${fixed.rps.toFixed(0)} req/s, p99 ${fixed.p99} ms`);
-  await staticApp.close();
-  rmSync(blobDir, { recursive: true, force: true });
-  return {
-    store: label,
-    events,
-    intakePerSec,
-    rawPerSec,
-    readRps: read.rps,
-    readP99: read.p99,
-    staticRps: fixed.rps,
-    staticP99: fixed.p99,
-    bodyBytes: body.length,
-  };
-}
-
-async function main(): Promise<void> {
-  const results: Result[] = [];
-  const dataDir = mkdtempSync(join(tmpdir(), 'bench-pglite-'));
-  const embedded = await openStore({ dataDir });
-  try {
-    results.push(await benchStore('embedded (PGlite, on disk)', embedded));
   } finally {
-    await embedded.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  }
-  if (PG_URL !== 'skip') {
-    const schema = `bench_${randomBytes(4).toString('hex')}`;
-    const db = await openStore({ databaseUrl: PG_URL, schema, poolSize: 16 });
-    try {
-      results.push(await benchStore('PostgreSQL 127.0.0.1', db));
-    } finally {
-      await db.close();
-      const client = new pg.Client({ connectionString: PG_URL });
-      await client.connect();
-      await client.query(`DROP SCHEMA ${schema} CASCADE`);
-      await client.end();
+    if (tenant.id) {
+      const s = await c.dataset.open();
+      await dropTenants(s.db, [tenant.id]).finally(() => s.close());
     }
   }
-  const cpu = cpus();
-  const lines = [
-    '',
-    `## ${new Date().toISOString().slice(0, 10)} — ${cpu.length} × ${cpu[0]?.model.trim() ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`,
-    `${SESSIONS} simulated sessions; intake in ${BATCH}-event batches over HTTP; reads: 32 connections for ${SECONDS} s over 2,000 session ids.`,
-    '',
-    '| store | events | intake events/s | raw INSERT rows/s | intake / raw | GET session req/s (p99 ms) | static JSON req/s (p99 ms) | read / static | body bytes |',
-    '|---|---|---|---|---|---|---|---|---|',
-    ...results.map(
-      (r) =>
-        `| ${r.store} | ${r.events} | ${r.intakePerSec.toFixed(0)} | ${r.rawPerSec.toFixed(0)} | ${((100 * r.intakePerSec) / r.rawPerSec).toFixed(0)} % | ${r.readRps.toFixed(0)} (${r.readP99}) | ${r.staticRps.toFixed(0)} (${r.staticP99}) | ${((100 * r.readRps) / r.staticRps).toFixed(0)} % | ${r.bodyBytes} |`,
-    ),
-  ];
-  appendFileSync(new URL('../../BENCHMARKS.md', import.meta.url), lines.join('\n') + '\n');
-  console.log(lines.join('\n'));
 }
 
-await main();
+async function main(flags: Flags): Promise<number> {
+  const quick = flags.quick ?? false;
+  const window: Window = { start: START, end: START + flags.days * 86_400_000 };
+  const dataset = await prepareDataset({
+    store: flags.store,
+    scale: flags.scale,
+    seed: flags.seed,
+    start: START,
+    days: flags.days,
+    serverUrl: flags.databaseUrl,
+    ephemeral: flags.ephemeral ?? false,
+    reload: flags.reload ?? false,
+    loadVia: flags.loadVia,
+    concurrency: flags.concurrency,
+    log,
+  });
+  const { meta } = dataset;
+  const c: Context = {
+    flags,
+    parts: new Set<Part>(flags.only ?? PARTS),
+    quick,
+    settings: {
+      duration: flags.duration ?? (quick ? 0.5 : 5),
+      minSamples: quick ? 5 : 20,
+      concurrency: 16,
+      log,
+    },
+    intakeSessions: flags.intakeSessions ?? (quick ? 200 : 2000),
+    window,
+    adminToken: randomBytes(24).toString('hex'),
+    dataset,
+    results: {
+      store: flags.store,
+      scale: flags.scale,
+      date: new Date().toISOString().slice(0, 10),
+      machine: '',
+      loadAverage: 0,
+      dataset: `${dataset.where}: ${meta.sessions.toLocaleString('en-US')} sessions (${meta.tenant.name} + ${meta.other.name}), ${meta.events.toLocaleString('en-US')} events over ${flags.days} days, seed ${flags.seed}; loaded ${meta.loadedAt.slice(0, 10)} via ${meta.loadVia === 'ingest' ? 'ingest()' : 'POST /v1/events'} at ${Math.round(meta.events / meta.loadSeconds).toLocaleString('en-US')} events/s`,
+      flags: process.argv.slice(2).join(' '),
+      concurrency: 16,
+      lists: [],
+      gets: [],
+      read: null,
+      intake: null,
+      storage: null,
+      responsive: null,
+      profiles: [],
+    },
+  };
+
+  try {
+    await offline(c);
+    const loadgen = startLoadgen();
+    try {
+      await online(c, loadgen);
+      if (flags.profile) await profiles(c, loadgen);
+    } finally {
+      await loadgen.close();
+    }
+  } finally {
+    if (flags.ephemeral) await dataset.drop();
+  }
+
+  console.log(`\n${markdown(c.results)}\n`);
+  if (flags.report) log(`written to ${writeBenchmarks(c.results)}`);
+  const failed = goalRows(c.results).filter((row) => row.pass === false).length;
+  return flags.check && failed > 0 ? 3 : 0;
+}
+
+program.parse();
+main(program.opts<Flags>()).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    process.exit(1);
+  },
+);

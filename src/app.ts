@@ -2,6 +2,7 @@
  * The app factory: `buildApp(deps)` returns the Fastify instance; `server.ts` only listens and shuts down.
  * Tests drive `app.inject()` and real sockets through this same factory.
  */
+import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -10,15 +11,17 @@ import type { Db } from './db/store.js';
 import type { Session } from './domain/session.js';
 import { AppError, toAppError } from './http/errors.js';
 import { loadKeyring, type Keyring } from './security/keys.js';
-import { ingest, type IngestObserver, type IngestResult } from './events/service.js';
+import { ingest, type BatchOptions, type IngestObserver, type IngestResult } from './events/service.js';
 import { webhookObserver } from './webhooks/observer.js';
 import { mluviiProblem, mluviiRoutes } from './dialects/mluvii/routes.js';
 import { mluviiIntakeRoutes } from './dialects/mluvii/intake.js';
 import { koreRoutes } from './dialects/kore/routes.js';
 import { evoRoutes } from './dialects/evo/routes.js';
+import { isEvoPath, sendEvoNotFound } from './dialects/evo/notfound.js';
 import { sendKoreError } from './dialects/kore/errors.js';
 import { nativeAuthenticator, type Authenticator } from './http/auth.js';
 import type { BlobStore } from './files/blobs.js';
+import { targetPolicy, type TargetPolicy } from './webhooks/targets.js';
 import type { Links } from './sessions/map.js';
 import { tenantRoutes } from './tenants/routes.js';
 import { eventRoutes } from './events/routes.js';
@@ -48,9 +51,11 @@ export interface AppDeps {
   /** Sees every batch's session changes in its transaction (queues webhook deliveries). */
   observer: IngestObserver;
   /** Stores a batch of native events for a tenant, with the observer. */
-  ingest(tenantId: string, raw: readonly unknown[]): Promise<IngestResult>;
+  ingest(tenantId: string, raw: readonly unknown[], options?: BatchOptions): Promise<IngestResult>;
   /** Absolute base URL of this server as the request reached it (or the configured public URL). */
   baseUrl(request: FastifyRequest): string;
+  /** Which non-public webhook targets the operator allows (for checks at registration). */
+  webhookTargets: TargetPolicy;
 }
 
 export interface AppOptions {
@@ -59,25 +64,59 @@ export interface AppOptions {
   adminToken?: string | undefined;
   /** Base URL used in download links; default: from the request's Host. */
   publicUrl?: string | undefined;
+  /**
+   * Fastify's `trustProxy`: which proxies' X-Forwarded-Proto/-Host/-For to believe (`true`, a hop count, or
+   * addresses/CIDR ranges). Default false: those headers are ignored.
+   */
+  trustProxy?: boolean | number | string[] | undefined;
   now?: () => number;
   maxFileBytes?: number;
-  logger?: boolean;
+  /**
+   * Structured logging: one JSON line per request (method, route, status, duration, tenant, request id —
+   * never a secret or a body) at `info`, every 5xx at `error`. Default: off (tests); the server turns it on.
+   */
+  logger?: false | { level: string; stream?: NodeJS.WritableStream };
   onSessionsChanged?: AppDeps['onSessionsChanged'];
   /** Told when webhook deliveries were queued (the dispatcher's kick). */
   onWebhooksQueued?: () => void;
+  /** `SWITCHBOARD_WEBHOOK_ALLOW`: non-public webhook targets allowed anyway (default none). */
+  webhookAllow?: string | undefined;
 }
 
 export const DEFAULT_MAX_FILE_BYTES = 2 * 1024 ** 3;
 
+/** A request id a client or proxy may choose (`X-Request-Id`); anything else gets a fresh UUID. */
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const trust = options.trustProxy;
   const app = Fastify({
-    logger: options.logger ? { level: 'info' } : false,
+    logger: options.logger
+      ? {
+          level: options.logger.level,
+          ...(options.logger.stream ? { stream: options.logger.stream } : {}),
+          // Fastify's own error lines carry the request; no credential may reach a log line.
+          redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers.auth'],
+        }
+      : false,
+    disableRequestLogging: true,
+    requestIdHeader: false,
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
     routerOptions: { caseSensitive: false },
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, useDefaults: true } },
     return503OnClosing: true,
+    // Fastify takes a hop count at run time but its types do not list numbers, so a count becomes the
+    // function Fastify itself makes of one: trust the first `trust` proxies counted from this server.
+    trustProxy: typeof trust === 'number' ? (_address: string, hop: number) => hop < trust : (trust ?? false),
   });
+  // Behind a trusted proxy Fastify reads protocol and host from X-Forwarded-Proto/-Host; a forwarded
+  // protocol other than http(s) is not a scheme a link can use.
   const baseUrl = (request: FastifyRequest) =>
-    options.publicUrl?.replace(/\/$/, '') ?? `${request.protocol}://${request.host}`;
+    options.publicUrl?.replace(/\/$/, '') ??
+    `${request.protocol === 'https' ? 'https' : 'http'}://${request.host}`;
   const observer = webhookObserver({
     now: options.now ?? Date.now,
     baseUrl: () => options.publicUrl ?? lastBase,
@@ -87,8 +126,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const deps: AppDeps = {
     keys: await loadKeyring(options.db),
     observer,
-    ingest: (tenantId, raw) => ingest(options.db, tenantId, raw, observer),
+    ingest: (tenantId, raw, batchOptions) => ingest(options.db, tenantId, raw, observer, batchOptions),
     baseUrl,
+    webhookTargets: targetPolicy(options.webhookAllow),
     db: options.db,
     blobs: options.blobs,
     authenticate: nativeAuthenticator(options.db),
@@ -110,6 +150,25 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // Payloads queued outside a request (webhooks) link to the address this server was last reached at.
   app.addHook('onRequest', (request, _reply, done) => {
     if (!options.publicUrl) lastBase = baseUrl(request);
+    done();
+  });
+
+  app.addHook('onRequest', (request, reply, done) => {
+    void reply.header('x-request-id', request.id);
+    done();
+  });
+  app.addHook('onResponse', (request, reply, done) => {
+    const line = {
+      reqId: request.id,
+      method: request.method,
+      // The route's pattern, never the raw URL (ids and query strings stay out of the logs).
+      route: request.routeOptions.url ?? 'unmatched',
+      status: reply.statusCode,
+      durationMs: Math.round(reply.elapsedTime * 10) / 10,
+      tenant: request.principal?.tenant.id ?? null,
+    };
+    if (reply.statusCode >= 500) request.log.error(line, 'request failed');
+    else request.log.info(line, 'request');
     done();
   });
 
@@ -137,6 +196,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         new AppError('not_found', `no route ${request.method} ${request.url.split('?')[0]}`),
       );
     }
+    if (isEvoPath(request.url)) return sendEvoNotFound(request, reply);
     return reply.code(404).send({
       error: { code: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` },
     });

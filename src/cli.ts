@@ -1,6 +1,7 @@
 /**
  * The command line (scripts rely on it; see DESIGN.md):
  *   switchboard serve [--port 8080] [--host 127.0.0.1] [--data ./data] [--database-url URL] [--demo]
+ *                     [--public-url URL] [--trust-proxy [true|N|addresses]]
  *   switchboard tenant create NAME [--json] [--department-id N] [--data DIR] [--database-url URL]
  *   switchboard token kore --client-id ID --client-secret S [--expires-in 3600] [--jti] [--sub S]
  *   switchboard simulate --sessions N --seed S [--days D] [--start ISO] [--url URL --client-id ID --client-secret S]
@@ -30,6 +31,19 @@ function fail(error: unknown): never {
   process.exit(known ? 2 : 1);
 }
 
+/**
+ * `switchboard simulate | head` closes our stdout early: that is the reader saying it has enough, not a
+ * failure, so the command ends at once, quietly and successfully (as `yes | head` does). Any other error on
+ * stdout is reported like every other failure.
+ */
+function endQuietlyOnClosedPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    fail(error);
+  });
+}
+endQuietlyOnClosedPipe(process.stdout);
+
 const program = new Command('switchboard').description('Contact-center session engine').showHelpAfterError();
 
 program
@@ -43,6 +57,10 @@ program
   .option('--database-url <url>', 'PostgreSQL connection string (env DATABASE_URL)')
   .option('--blob-dir <dir>', 'folder for file and recording bytes (default <data>/blobs)')
   .option('--public-url <url>', 'base URL used in download links (default: from the request)')
+  .option(
+    '--trust-proxy [spec]',
+    'believe X-Forwarded-Proto/-Host from proxies: true, a hop count, or comma-separated addresses/CIDRs (env SWITCHBOARD_TRUST_PROXY, default off)',
+  )
   .option('--demo', 'create a demo tenant, backfill 7 days of history and keep simulating live')
   .action(async (flags: Record<string, string | boolean | undefined>) => {
     try {

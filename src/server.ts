@@ -9,6 +9,7 @@ import { migrate } from './db/migrate.js';
 import { openStore, type Db } from './db/store.js';
 import { backfill, ensureDemoTenant, runLive, type DemoCredentials } from './demo/demo.js';
 import { fileBlobStore } from './files/blobs.js';
+import { sweepBlobs } from './files/sweep.js';
 import { startDispatcher } from './webhooks/dispatcher.js';
 
 export interface RunningServer {
@@ -44,26 +45,44 @@ export async function startServer(
 ): Promise<RunningServer> {
   mkdirSync(config.blobDir, { recursive: true });
   const { db, release } = await openConfiguredStore(config);
+  const blobs = fileBlobStore(config.blobDir);
   let kick = () => undefined as void;
   const app = await buildApp({
     db,
-    blobs: fileBlobStore(config.blobDir),
+    blobs,
     adminToken: config.adminToken,
     publicUrl: config.publicUrl,
-    logger: config.logRequests,
+    trustProxy: config.trustProxy,
+    logger: { level: config.logLevel },
     onWebhooksQueued: () => kick(),
+    webhookAllow: config.webhookAllow,
   });
   const onError = (error: unknown) => app.log.error(error);
   const dispatcher = startDispatcher({
     db,
     retryWindowMs: config.webhookRetryWindowMs,
     baseBackoffMs: config.webhookBackoffMs,
+    allow: app.switchboard.webhookTargets,
     onError: (error) => log(`webhook dispatcher: ${String(error)}`),
   });
   kick = () => dispatcher.kick();
   const stopMaintenance = scheduleMaintenance(db, config.maintenanceIntervalMs, (error) =>
     log(`maintenance failed: ${String(error)}`),
   );
+
+  // Blobs a crash or a failed removal left behind: swept at start and daily.
+  let sweeping: Promise<void> | null = null;
+  const sweep = () => {
+    sweeping ??= sweepBlobs(db, blobs, Date.now())
+      .then((n) => {
+        if (n > 0) log(`blob sweep: removed ${n} orphaned blob(s)`);
+      })
+      .catch((error: unknown) => log(`blob sweep failed: ${String(error)}`))
+      .finally(() => (sweeping = null));
+  };
+  sweep();
+  const sweepTimer = setInterval(sweep, 24 * 3_600_000);
+  sweepTimer.unref();
 
   let demo: DemoCredentials | null = null;
   let live: { stop(): void } | null = null;
@@ -87,6 +106,8 @@ export async function startServer(
       stopping ??= (async () => {
         live?.stop();
         stopMaintenance();
+        clearInterval(sweepTimer);
+        await sweeping;
         await dispatcher.stop();
         await app.close();
         await db.close();

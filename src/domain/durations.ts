@@ -90,21 +90,35 @@ export function sessionDurations(session: Session, now?: number): Durations {
     ? maxOf(operators.map((op) => op.concluded))
     : clock(null, ended !== null && operators.length > 0 && lastLeft !== null);
 
-  const waitedEnd = earliest(started, session.guestLeftQueue);
-
+  // An operator who creates a session (outbound call, callback, preview campaign) starts it at once: it has
+  // no CREATED, IN_QUEUE or WAITING phase, and routing after that (a forward) is not one (docs/outbound.md).
+  const operatorCreated = session.createdBy !== null;
   return {
-    created: span(
-      created,
-      clock(requested, open && session.routing.length === 0 && session.createdBy === null),
-    ),
-    inQueue: requested === null ? null : span(requested, clock(assigned, open && accepted === null)),
-    waiting: assigned === null ? null : span(assigned, clock(accepted, open)),
+    created: operatorCreated ? null : span(created, clock(requested, open && session.routing.length === 0)),
+    inQueue:
+      operatorCreated || requested === null
+        ? null
+        : span(requested, clock(assigned, open && accepted === null)),
+    waiting: operatorCreated || assigned === null ? null : span(assigned, clock(accepted, open)),
     bcw: bcw === 0 ? null : bcw,
     active: talkStart === null ? null : span(talkStart, clock(ended, true)),
     acw: span(lastLeft, acwEnd),
     ring: session.campaign?.mode === 'preview' ? null : span(created, clock(guestJoined, open)),
-    waited: span(created, clock(waitedEnd, open)),
+    waited: waited(session, requested, now),
   };
+}
+
+/**
+ * mluvii `waited`: min(started, the guest left the queue) − created. Nobody waited in an outbound session
+ * whose guest never answered, nor in one that was never queued for an operator (a bot-only chat); while a
+ * queued session is open and unanswered the value runs against the clock.
+ */
+function waited(session: Session, requested: number | null, now: number | undefined): number | null {
+  if (session.direction === 'outbound' && session.guestJoined === null) return null;
+  const end = earliest(session.started, session.guestLeftQueue);
+  if (end !== null) return span(session.created, end);
+  const queued = requested !== null || session.createdBy !== null;
+  return queued && session.ended === null && now !== undefined ? span(session.created, now) : null;
 }
 
 /** The earlier of two instants, either of which may be unknown. */

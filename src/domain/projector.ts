@@ -81,6 +81,9 @@ const ROUTING_TYPES: Partial<Record<SessionEvent['type'], RoutingActivityType>> 
   'routing.ended': 'RoutingEnded',
 };
 
+/** Sources whose sessions are calls placed to the guest, when the producer does not give a direction. */
+const OUTBOUND_SOURCES = new Set(['OutgoingCall', 'Callback', 'Campaign']);
+
 function emptySession(sessionId: string, at: number): Session {
   return {
     sessionId,
@@ -119,6 +122,7 @@ function emptySession(sessionId: string, at: number): Session {
     holdCount: 0,
     holdMs: 0,
     dialResult: null,
+    dialed: null,
     anonymized: null,
     handoff: null,
     termination: null,
@@ -165,10 +169,14 @@ function statusOf(session: Session, progress: Progress): SessionStatus {
   return 'CREATED';
 }
 
+/**
+ * `started`: the moment the first operator accepted or created the session (FAQ). An operator who creates a
+ * session (outbound call, callback, preview campaign) is there from its creation, so later routing — a
+ * forward, RoutingEnded — does not move `started` (docs/outbound.md).
+ */
 function startedOf(session: Session, progress: Progress): number | null {
-  if (progress.firstAccepted !== null) return progress.firstAccepted;
-  if (session.createdBy !== null && session.routing.length === 0) return progress.createdAt;
-  return null;
+  if (session.createdBy !== null && progress.createdAt !== null) return progress.createdAt;
+  return progress.firstAccepted;
 }
 
 function operatorState(session: Session, operator: Operator): OperatorState {
@@ -220,6 +228,8 @@ function routingItem(
   fields: Partial<RoutingItem> & Pick<RoutingItem, 'activityType'>,
 ): void {
   session.routing.push({
+    // An item with no open routing request (RoutingEnded of an outbound call, say) is given the request it
+    // implies by the caller; mluvii's type has no null here.
     routingRequestId: requestId,
     timestamp: at,
     group: null,
@@ -247,6 +257,8 @@ export function project(events: readonly SessionEvent[]): Session | null {
   };
   let requestId: number | null = null;
   let requestCount = 0;
+  /** The open routing request, or an implied one when an item arrives with none open. */
+  const openRequest = (): number => (requestId ??= ++requestCount);
 
   for (const { event: e, at } of ordered) {
     session.eventCount++;
@@ -260,7 +272,7 @@ export function project(events: readonly SessionEvent[]): Session | null {
           session.channel = e.channel;
           session.source = e.source ?? 'Default';
           session.direction =
-            e.direction ?? (e.operator || e.source === 'OutgoingCall' ? 'outbound' : 'inbound');
+            e.direction ?? (e.operator || OUTBOUND_SOURCES.has(e.source ?? '') ? 'outbound' : 'inbound');
           session.campaign = e.campaign ?? null;
           session.guest = e.guest ? { ...e.guest } : null;
           session.directCallNumber = e.directCallNumber ?? null;
@@ -280,7 +292,7 @@ export function project(events: readonly SessionEvent[]): Session | null {
           session.createdBy = ref(e.operator);
           session.blacklisted = session.blacklisted || (e.blacklisted ?? false);
           for (const [name, value] of Object.entries(e.guest?.callParams ?? {})) {
-            session.callParams[name] = { value, updated: at };
+            session.callParams[name] = { value, updated: at, origin: 'guest' };
           }
         }
         break;
@@ -295,13 +307,13 @@ export function project(events: readonly SessionEvent[]): Session | null {
       case 'routing.queue_timeout':
       case 'routing.dequeued':
         noteGroup(session, e.group);
-        routingItem(session, requestId, at, { activityType: routingType!, group: e.group });
+        routingItem(session, openRequest(), at, { activityType: routingType!, group: e.group });
         if (e.type === 'routing.queued' && progress.firstAccepted === null) progress.routingPhase = 'queued';
         break;
       case 'routing.assigned':
       case 'routing.operator_timeout':
       case 'routing.accepted':
-        routingItem(session, requestId, at, { activityType: routingType!, operator: ref(e.operator) });
+        routingItem(session, openRequest(), at, { activityType: routingType!, operator: ref(e.operator) });
         if (e.type === 'routing.accepted') progress.firstAccepted ??= at;
         else if (progress.firstAccepted === null) {
           progress.routingPhase = e.type === 'routing.assigned' ? 'assigned' : 'queued';
@@ -314,7 +326,7 @@ export function project(events: readonly SessionEvent[]): Session | null {
             ? 'ForwardedToPhone'
             : 'ForwardedToGroup';
         noteGroup(session, e.group);
-        routingItem(session, requestId, at, {
+        routingItem(session, openRequest(), at, {
           activityType,
           group: e.group ?? null,
           operator: ref(e.operator),
@@ -335,7 +347,7 @@ export function project(events: readonly SessionEvent[]): Session | null {
       }
       case 'routing.invited':
         noteGroup(session, e.group);
-        routingItem(session, requestId, at, {
+        routingItem(session, openRequest(), at, {
           activityType: e.operator ? 'InvitedUser' : 'InvitedGroup',
           group: e.group ?? null,
           operator: ref(e.operator),
@@ -352,14 +364,16 @@ export function project(events: readonly SessionEvent[]): Session | null {
         });
         break;
       case 'routing.ended':
-        routingItem(session, requestId, at, { activityType: 'RoutingEnded' });
+        routingItem(session, openRequest(), at, { activityType: 'RoutingEnded' });
         break;
       case 'guest.joined':
         session.guestJoined ??= at;
         break;
       case 'guest.left':
         session.guestLeft ??= { at, state: e.state ?? null };
-        if (progress.firstAccepted === null && session.createdBy === null) session.guestLeftQueue ??= at;
+        // Leaving before any operator took the session is leaving the queue — if there was one to leave.
+        if (progress.firstAccepted === null && session.createdBy === null && progress.routingPhase !== 'none')
+          session.guestLeftQueue ??= at;
         break;
       case 'operator.joined': {
         const op = operatorState(session, e.operator);
@@ -515,7 +529,7 @@ export function project(events: readonly SessionEvent[]): Session | null {
         break;
       case 'callparams.updated':
         for (const [name, value] of Object.entries(e.params))
-          session.callParams[name] = { value, updated: at };
+          session.callParams[name] = { value, updated: at, origin: 'api' };
         break;
       case 'feedback':
         session.feedback = {
@@ -526,6 +540,7 @@ export function project(events: readonly SessionEvent[]): Session | null {
         break;
       case 'dial.result':
         session.dialResult = e.state;
+        if (e.state === 'DIALING') session.dialed ??= at;
         if (e.state === 'BLACKLISTED') session.blacklisted = true;
         break;
       case 'session.log':

@@ -161,7 +161,11 @@ export interface Session {
   chatbots: ChatbotState[];
   activities: Activity[];
   tags: TagState[];
-  callParams: Record<string, { value: string; updated: number }>;
+  /**
+   * Call parameters by name; `origin` says who set one: the guest's data at creation or a later update
+   * through an API (absent in documents projected before it existed).
+   */
+  callParams: Record<string, { value: string; updated: number; origin?: 'guest' | 'api' }>;
   feedback: { stars: number | null; scale: string | null; text: string | null } | null;
   recordings: RecordingRef[];
   files: FileRef[];
@@ -174,6 +178,8 @@ export interface Session {
   /** Total time on hold so far, in ms (closed holds only). */
   holdMs: number;
   dialResult: string | null;
+  /** When the number was first dialled (the first `dial.result` DIALING); absent in older documents. */
+  dialed?: number | null;
   /** When the guest's personal data and the message texts were removed (`session.anonymized`). */
   anonymized?: number | null;
   handoff: number | null;

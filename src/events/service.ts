@@ -66,10 +66,23 @@ export interface IngestObserver {
 export interface PreparedBatch {
   events: StoredEvent[];
   duplicates: number;
+  /** See `BatchOptions.idsFromContent`. */
+  idsFromContent: boolean;
+}
+
+export interface BatchOptions {
+  /**
+   * The event ids were derived from the content they stand for (the mluvii intake hashes each payload), so
+   * an id already stored is a duplicate even where the body differs: a payload without its own times is
+   * dated when it is received, and each copy of it is received at another instant. Default false: the same id
+   * with other content is a conflict.
+   */
+  idsFromContent?: boolean;
 }
 
 /** Validates a batch of raw events without touching the store. */
-export function prepareBatch(raw: readonly unknown[]): PreparedBatch {
+export function prepareBatch(raw: readonly unknown[], options: BatchOptions = {}): PreparedBatch {
+  const idsFromContent = options.idsFromContent ?? false;
   if (raw.length === 0) throw new AppError('bad_request', 'the batch is empty: send at least one event');
   if (raw.length > MAX_BATCH) {
     throw new AppError(
@@ -96,21 +109,26 @@ export function prepareBatch(raw: readonly unknown[]): PreparedBatch {
     const stored = storedEvent(event);
     const seen = unique.get(event.id);
     if (!seen) unique.set(event.id, stored);
-    else if (seen.hash === stored.hash) duplicates++;
+    else if (seen.hash === stored.hash || idsFromContent) duplicates++;
     else clashes.push(event.id);
   }
   if (clashes.length > 0) throw conflict([...new Set(clashes)]);
-  return { events: [...unique.values()], duplicates };
+  return { events: [...unique.values()], duplicates, idsFromContent };
 }
 
-/** Validates and stores a batch of raw events for one tenant, in one transaction. */
+/**
+ * Validates and stores a batch of raw events for one tenant, in one transaction. Whether an event is new, a
+ * duplicate or a conflict is decided only inside that transaction, under the locks of the batch's sessions, so
+ * copies of one batch sent at once are one store and duplicates, never a conflict.
+ */
 export async function ingest(
   db: Db,
   tenantId: string,
   raw: readonly unknown[],
   observer?: IngestObserver,
+  options: BatchOptions = {},
 ): Promise<IngestResult> {
-  const batch = prepareBatch(raw);
+  const batch = prepareBatch(raw, options);
   return db.tx((q) => storeBatch(q, tenantId, batch, observer));
 }
 
@@ -135,7 +153,7 @@ export async function storeBatch(
   );
   const inserted = await insertEvents(q, tenantId, batch);
   const skipped = batch.filter((e) => !inserted.has(e.event.id));
-  if (skipped.length > 0) {
+  if (skipped.length > 0 && !prepared.idsFromContent) {
     const stored = await storedHashes(
       q,
       tenantId,
@@ -143,8 +161,8 @@ export async function storeBatch(
     );
     const differing = skipped.filter((e) => stored.get(e.event.id) !== e.hash).map((e) => e.event.id);
     if (differing.length > 0) throw conflict(differing);
-    duplicates += skipped.length;
   }
+  duplicates += skipped.length;
 
   const fresh = batch.filter((e) => inserted.has(e.event.id)).map((e) => e.event);
   const touched = [...new Set(fresh.map((e) => e.sessionId))];

@@ -11,16 +11,9 @@ import type { AppDeps } from '../app.js';
 import { AppError, ErrorBody, commonErrors, tenantSecurity } from '../http/errors.js';
 import { FileParams } from '../sessions/schemas.js';
 import { sessionDoc } from '../sessions/repository.js';
-import { blobKey } from './blobs.js';
+import { newBlobKey, type OpenBlob } from './blobs.js';
+import { findFile, replaceFile, type FileRow } from './repository.js';
 import type { Session } from '../domain/session.js';
-
-interface FileRow {
-  size: number;
-  content_type: string;
-  sha256: string;
-  storage_key: string;
-  uploaded_at: Date;
-}
 
 function declared(
   session: Session,
@@ -80,16 +73,25 @@ export function fileRoutes(fastify: FastifyInstance, deps: AppDeps): void {
         const body = request.body as Readable | undefined;
         if (!body || typeof body.pipe !== 'function')
           throw new AppError('bad_request', 'the body must be the file content');
-        const key = blobKey(tenantId, sessionId, fileId);
+        // A new blob per upload, then one row update: a download sees the old version or the new one.
+        const key = newBlobKey(tenantId, sessionId, fileId);
         const { size, sha256 } = await deps.blobs.put(key, body, deps.maxFileBytes);
         const contentType = request.headers['content-type'] ?? 'application/octet-stream';
-        await deps.db.query(
-          `INSERT INTO files (tenant_id, session_id, file_id, size, content_type, sha256, storage_key)
-           VALUES ($1, $2, $3, $4, $5, $6, $7)
-           ON CONFLICT (tenant_id, session_id, file_id) DO UPDATE SET size = EXCLUDED.size,
-             content_type = EXCLUDED.content_type, sha256 = EXCLUDED.sha256, uploaded_at = now()`,
-          [tenantId, sessionId, fileId, size, contentType, sha256, key],
-        );
+        let replaced: string | null;
+        try {
+          replaced = await deps.db.tx((q) =>
+            replaceFile(q, tenantId, sessionId, fileId, { size, sha256, contentType, key }),
+          );
+        } catch (error) {
+          await deps.blobs.remove(key).catch(() => undefined);
+          throw error;
+        }
+        // Downloads that opened the old blob keep reading it; the sweep catches a removal that fails here.
+        if (replaced !== null && replaced !== key) {
+          await deps.blobs.remove(replaced).catch((error: unknown) => {
+            request.log.warn({ err: error, key: replaced }, 'could not remove a replaced blob');
+          });
+        }
         reply.code(201);
         return { fileId, size, sha256, downloadUrl: deps.links(request).file(sessionId, fileId) };
       },
@@ -138,24 +140,20 @@ export async function sendFileBytes(
   sessionId: string,
   fileId: string,
 ): Promise<FastifyReply> {
-  const row = (
-    await deps.db.query<FileRow>(
-      'SELECT size, content_type, sha256, storage_key, uploaded_at FROM files WHERE tenant_id = $1 AND session_id = $2 AND file_id = $3',
-      [tenantId, sessionId, fileId],
-    )
-  ).rows[0];
-  if (!row)
-    throw new AppError('not_found', `no bytes uploaded for file '${fileId}' of session '${sessionId}'`);
-  const size = Number(row.size);
+  const { row, blob } = await openCurrent(deps, tenantId, sessionId, fileId);
+  // The headers describe the blob that is open, whatever uploads happen while it streams.
+  const size = blob.size;
+  // Only a file damaged before blobs were versioned can disagree with its row; it gets no ETag.
+  if (size === Number(row.size)) reply.header('etag', `"${row.sha256}"`);
   reply
     .header('accept-ranges', 'bytes')
-    .header('etag', `"${row.sha256}"`)
     .header('content-type', row.content_type)
     .header('last-modified', row.uploaded_at.toUTCString());
   const rangeHeader = request.headers.range;
   if (rangeHeader) {
     const ranges = parseRange(size, rangeHeader, { combine: true });
     if (ranges === -1) {
+      await blob.close();
       reply.header('content-range', `bytes */${size}`);
       throw new AppError(
         'range_not_satisfiable',
@@ -168,10 +166,33 @@ export async function sendFileBytes(
         .code(206)
         .header('content-range', `bytes ${start}-${end}/${size}`)
         .header('content-length', end - start + 1);
-      return reply.send(deps.blobs.read(row.storage_key, { start, end }));
+      return reply.send(blob.stream({ start, end }));
     }
   }
   reply.header('content-length', size);
-  if (size === 0) return reply.send('');
-  return reply.send(deps.blobs.read(row.storage_key));
+  if (size === 0) {
+    await blob.close();
+    return reply.send('');
+  }
+  return reply.send(blob.stream());
+}
+
+/**
+ * Reads the file's row and opens the blob it names. An upload that replaces the file between the two removes
+ * that blob; the row is then read again and names the new one.
+ */
+async function openCurrent(
+  deps: Pick<AppDeps, 'db' | 'blobs'>,
+  tenantId: string,
+  sessionId: string,
+  fileId: string,
+): Promise<{ row: FileRow; blob: OpenBlob }> {
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const row = await findFile(deps.db, tenantId, sessionId, fileId);
+    if (!row)
+      throw new AppError('not_found', `no bytes uploaded for file '${fileId}' of session '${sessionId}'`);
+    const blob = await deps.blobs.open(row.storage_key);
+    if (blob) return { row, blob };
+  }
+  throw new AppError('unavailable', `file '${fileId}' is being replaced too often to read; try again`);
 }

@@ -97,3 +97,20 @@ export async function listSessions(
       : null;
   return { docs: rows.map((r) => r.doc), nextCursor };
 }
+
+/**
+ * Exact number of a tenant's sessions created in [fromDay, toDay) (UTC dates `YYYY-MM-DD`; either end open),
+ * from the per-day counters the `sessions` triggers keep (migration 006) — no row is counted.
+ */
+export async function sessionCount(
+  q: Queryable,
+  tenantId: string,
+  range: { fromDay?: string | undefined; toDay?: string | undefined } = {},
+): Promise<number> {
+  const result = await q.query<{ n: string | null }>(
+    `SELECT sum(n) AS n FROM session_day_counts
+      WHERE tenant_id = $1 AND ($2::date IS NULL OR day >= $2::date) AND ($3::date IS NULL OR day < $3::date)`,
+    [tenantId, range.fromDay ?? null, range.toDay ?? null],
+  );
+  return Number(result.rows[0]?.n ?? 0);
+}

@@ -4,7 +4,8 @@
  * Arrivals: given N sessions over a window, their times are drawn as a Poisson process conditioned on its
  * count (independent times, thinned by a daily load curve); each arrival's channel is drawn independently, so
  * every channel's arrivals are themselves Poisson. Each session then follows one scripted path — inbound chat,
- * AV or phone through a queue; a callback or outbound call (before-call work); a preview campaign; a bot that
+ * AV or phone through a queue; a callback, outgoing call or preview-campaign call an operator places (before-call
+ * work); a progressive or predictive campaign call the dialler places; a bot that
  * self-serves, is dropped or hands off — with random waits, abandons, operator timeouts, forwards, holds,
  * recordings, files, tags, feedback and after-call work. Sessions are independent of one another (no shared
  * operator capacity): the point is realistic event streams, not queueing theory.
@@ -73,6 +74,16 @@ function pickOperator(
   const present = skilled.filter((op) => onShift(op, at));
   return pick(r, present.length > 0 ? present : skilled.length > 0 ? skilled : model.operators);
 }
+
+const LANDING_PAGES = [
+  'https://shop.example.com/help',
+  'https://shop.example.com/cart',
+  'https://example.com/',
+];
+/** Entry widgets: mluvii names them; older producers sent numbers. */
+const WIDGETS: (string | number)[] = ['web-support', 'eshop-chat', 7];
+/** How an outbound dial that nobody answered ends. */
+const FAILED_DIALS = ['NO_ANSWER', 'NO_ANSWER', 'REJECTED', 'UNREACHABLE', 'INVALID_NUMBER'] as const;
 
 const GUEST_LINES = [
   'Hello, I need help with my order.',
@@ -275,12 +286,23 @@ function finish(
   }
 }
 
-type Path = 'chat' | 'av' | 'phone' | 'callback' | 'preview' | 'bot';
+type Path =
+  'chat' | 'av' | 'phone' | 'callback' | 'outgoing' | 'preview' | 'progressive' | 'predictive' | 'bot';
 
 /** Generates the events of one session arriving at `at`. */
 export function simulateSession(r: Rand, model: CenterModel, index: number, at: number): SessionEvent[] {
   const s = new Script(hex(r, 24));
-  const path = weighted<Path>(r, { chat: 33, av: 7, phone: 25, callback: 7, preview: 5, bot: 23 });
+  const path = weighted<Path>(r, {
+    chat: 32,
+    av: 6,
+    phone: 24,
+    callback: 5,
+    outgoing: 4,
+    preview: 3,
+    progressive: 2,
+    predictive: 3,
+    bot: 21,
+  });
   const group = pick(r, model.groups);
   switch (path) {
     case 'chat':
@@ -290,7 +312,8 @@ export function simulateSession(r: Rand, model: CenterModel, index: number, at: 
         channel: path,
         source: path === 'phone' ? 'IncomingCall' : 'Default',
         direction: 'inbound',
-        guest: guestInfo(r, index),
+        // Some callers withhold their number and some chats start before any data is known.
+        ...(r() < 0.15 ? {} : { guest: guestInfo(r, index) }),
         ...(path === 'phone'
           ? {
               telephony: {
@@ -299,7 +322,7 @@ export function simulateSession(r: Rand, model: CenterModel, index: number, at: 
                 callSid: `CA${hex(r, 32)}`,
               },
             }
-          : { url: 'https://shop.example.com/help', widget: 1 }),
+          : { url: pick(r, LANDING_PAGES), widget: pick(r, WIDGETS) }),
       });
       s.emit(at + between(r, 200, 2_000), 'guest.joined', {});
       const routed = route(r, model, s, at + between(r, 2_000, 4_000), group);
@@ -307,33 +330,14 @@ export function simulateSession(r: Rand, model: CenterModel, index: number, at: 
       break;
     }
     case 'callback':
-    case 'preview': {
-      const op = pickOperator(r, model, group.id, at);
-      s.emit(at, 'session.created', {
-        channel: 'phone',
-        source: path === 'callback' ? 'Callback' : 'Campaign',
-        direction: 'outbound',
-        operator: operatorOf(op),
-        phoneCallbackNumber: `+420${Math.floor(between(r, 600000000, 799999999))}`,
-        guest: guestInfo(r, index),
-        ...(path === 'preview' ? { campaign: { id: 7, mode: 'preview' as const } } : {}),
-      });
-      s.emit(at, 'operator.joined', { operator: operatorOf(op) });
-      let t = at + (path === 'preview' ? between(r, 10_000, 60_000) : 1_000);
-      s.emit(t, 'dial.result', { state: 'DIALING' });
-      t += between(r, 5_000, 25_000);
-      if (r() < 0.75) {
-        s.emit(t, 'dial.result', { state: 'ANSWERED' });
-        s.emit(t, 'guest.joined', {});
-        finish(r, s, talk(r, model, s, t, op, 'phone', group), 'phone');
-      } else {
-        s.emit(t, 'dial.result', { state: 'NO_ANSWER' });
-        s.emit(t, 'operator.left', { operator: operatorOf(op) });
-        s.emit(t, 'session.ended', { reason: 'CampaignFailedDial' });
-        s.emit(t + between(r, 2_000, 20_000), 'operator.concluded', { operator: operatorOf(op) });
-      }
+    case 'outgoing':
+    case 'preview':
+      operatorDial(r, model, s, index, at, group, path);
       break;
-    }
+    case 'progressive':
+    case 'predictive':
+      campaignDial(r, model, s, index, at, group, path);
+      break;
     case 'bot':
       botSession(r, model, s, index, at, group);
       break;
@@ -343,6 +347,120 @@ export function simulateSession(r: Rand, model: CenterModel, index: number, at: 
     }
   }
   return s.events;
+}
+
+/**
+ * A session an operator creates: a callback to a number the guest left, a manual outgoing call, or a preview
+ * campaign call (the operator reads the contact first, then dials). The operator is in the session from its
+ * creation, so it starts then; the guest joins when the call is answered.
+ */
+function operatorDial(
+  r: Rand,
+  model: CenterModel,
+  s: Script,
+  index: number,
+  at: number,
+  group: Required<Group>,
+  path: 'callback' | 'outgoing' | 'preview',
+): void {
+  const op = pickOperator(r, model, group.id, at);
+  const number = `+420${Math.floor(between(r, 600000000, 799999999))}`;
+  s.emit(at, 'session.created', {
+    channel: 'phone',
+    source: path === 'callback' ? 'Callback' : path === 'outgoing' ? 'OutgoingCall' : 'Campaign',
+    direction: 'outbound',
+    operator: operatorOf(op),
+    phoneCallbackNumber: number,
+    ...(r() < 0.8 ? { guest: { ...guestInfo(r, index), phone: number } } : {}),
+    ...(path === 'preview' ? { campaign: { id: 7, mode: 'preview' as const } } : {}),
+  });
+  s.emit(at, 'operator.joined', { operator: operatorOf(op) });
+  let t = at + (path === 'preview' ? between(r, 10_000, 60_000) : between(r, 500, 3_000));
+  s.emit(t, 'dial.result', { state: 'DIALING' });
+  t += between(r, 5_000, 25_000);
+  if (r() < 0.72) {
+    s.emit(t, 'dial.result', { state: 'ANSWERED' });
+    s.emit(t, 'guest.joined', {});
+    finish(r, s, talk(r, model, s, t, op, 'phone', group), 'phone');
+    return;
+  }
+  s.emit(t, 'dial.result', { state: pick(r, FAILED_DIALS) });
+  s.emit(t, 'operator.left', { operator: operatorOf(op) });
+  s.emit(t, 'session.ended', { reason: path === 'preview' ? 'CampaignFailedDial' : 'OperatorLeft' });
+  s.emit(t + between(r, 2_000, 20_000), 'operator.concluded', { operator: operatorOf(op) });
+}
+
+/**
+ * A campaign call the dialler places. Progressive: an operator is reserved (assigned and accepted) first, then
+ * the number is dialled. Predictive: the number is dialled first and an answered call is queued for the next
+ * free operator — and abandoned when nobody takes it in time.
+ */
+function campaignDial(
+  r: Rand,
+  model: CenterModel,
+  s: Script,
+  index: number,
+  at: number,
+  group: Required<Group>,
+  mode: 'progressive' | 'predictive',
+): void {
+  const number = `+420${Math.floor(between(r, 600000000, 799999999))}`;
+  s.emit(at, 'session.created', {
+    channel: 'phone',
+    source: 'Campaign',
+    direction: 'outbound',
+    phoneCallbackNumber: number,
+    campaign: { id: mode === 'progressive' ? 8 : 9, mode },
+    guest: { ...guestInfo(r, index), phone: number },
+  });
+  let t = at;
+  let op: SimOperator | null = null;
+  if (mode === 'progressive') {
+    op = pickOperator(r, model, group.id, t);
+    s.emit(t, 'routing.requested', { group });
+    s.emit(t, 'routing.assigned', { operator: operatorOf(op) });
+    t += between(r, 1_000, 4_000);
+    s.emit(t, 'routing.accepted', { operator: operatorOf(op) });
+    s.emit(t, 'operator.joined', { operator: operatorOf(op) });
+  }
+  s.emit(t, 'dial.result', { state: 'DIALING' });
+  t += between(r, 5_000, 25_000);
+  if (r() >= 0.7) {
+    s.emit(t, 'dial.result', { state: pick(r, FAILED_DIALS) });
+    if (op) {
+      s.emit(t, 'routing.ended', {});
+      s.emit(t, 'operator.left', { operator: operatorOf(op) });
+    }
+    s.emit(t, 'session.ended', { reason: 'CampaignFailedDial' });
+    if (op) s.emit(t + between(r, 2_000, 10_000), 'operator.concluded', { operator: operatorOf(op) });
+    return;
+  }
+  s.emit(t, 'dial.result', { state: 'ANSWERED' });
+  s.emit(t, 'guest.joined', {});
+  if (op) {
+    finish(r, s, talk(r, model, s, t, op, 'phone', group), 'phone');
+    return;
+  }
+  // Predictive: a short queue; the answered guest hears silence and hangs up if it lasts.
+  s.emit(t, 'routing.requested', { group });
+  s.emit(t, 'routing.queued', { group });
+  const wait = exp(r, 2_500);
+  if (wait > 8_000) {
+    t += between(r, 3_000, 8_000);
+    s.emit(t, 'guest.left', { state: 'LeftQueue' });
+    s.emit(t, 'routing.dequeued', { group });
+    s.emit(t, 'routing.ended', {});
+    s.emit(t, 'session.ended', { reason: 'GuestAbandoned' });
+    return;
+  }
+  t += wait;
+  s.emit(t, 'routing.dequeued', { group });
+  const taker = pickOperator(r, model, group.id, t);
+  s.emit(t, 'routing.assigned', { operator: operatorOf(taker) });
+  t += between(r, 300, 1_500);
+  s.emit(t, 'routing.accepted', { operator: operatorOf(taker) });
+  s.emit(t, 'operator.joined', { operator: operatorOf(taker) });
+  finish(r, s, talk(r, model, s, t, taker, 'phone', group), 'phone');
 }
 
 function botSession(

@@ -2,13 +2,20 @@
  * Sends queued webhook deliveries: at least once, in order per webhook and session, signed, retried with
  * exponential backoff (with jitter) until the retry window closes. The queue lives in the database, so a
  * restart resumes where it stopped; a lease keeps two dispatchers from sending the same delivery at once.
+ * Only targets the policy allows are connected to (see targets.ts); a refused one fails at once.
  */
 import { createHmac } from 'node:crypto';
 import type { Db } from '../db/store.js';
 import { claimDue, recordAttempt, type AttemptOutcome, type DueDelivery } from './repository.js';
+import { BlockedTargetError, postWebhook, targetPolicy, type TargetPolicy } from './targets.js';
 
 export interface DispatcherOptions {
   db: Db;
+  /**
+   * Non-public targets deliveries may reach anyway: `SWITCHBOARD_WEBHOOK_ALLOW`'s value, or a parsed policy.
+   * Default: none (loopback, link-local, private and unique-local targets are refused).
+   */
+  allow?: string | TargetPolicy | undefined;
   now?: () => number;
   /** Give up on a delivery this long after it was queued (default 24 h). */
   retryWindowMs?: number;
@@ -45,7 +52,7 @@ export function backoff(attempt: number, baseMs: number, maxMs: number, random =
   return Math.round(plain * (0.8 + 0.4 * random()));
 }
 
-/** Splits user:password out of a callback URL (fetch refuses URLs with credentials) into a Basic header. */
+/** Splits user:password out of a callback URL into a Basic header, so it never travels in the URL. */
 export function callbackTarget(callbackUrl: string): { url: string; authorization: string | null } {
   const url = new URL(callbackUrl);
   if (!url.username && !url.password) return { url: url.toString(), authorization: null };
@@ -64,6 +71,7 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
   const timeoutMs = options.timeoutMs ?? 10_000;
   const concurrency = options.concurrency ?? 8;
   const onError = options.onError ?? (() => undefined);
+  const policy = typeof options.allow === 'object' ? options.allow : targetPolicy(options.allow);
 
   let stopped = false;
   let timer: NodeJS.Timeout | null = null;
@@ -74,10 +82,10 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
     const started = now();
     let status: number | null = null;
     let error: string | null = null;
+    let blocked = false;
     try {
       const target = callbackTarget(delivery.callbackUrl);
-      const response = await fetch(target.url, {
-        method: 'POST',
+      status = await postWebhook(policy, target.url, {
         headers: {
           'content-type': 'application/json',
           'user-agent': 'Switchboard-Webhooks/1',
@@ -88,22 +96,20 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
           ...(target.authorization ? { authorization: target.authorization } : {}),
         },
         body: delivery.body,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(timeoutMs),
+        timeoutMs,
       });
-      status = response.status;
-      await response.body?.cancel().catch(() => undefined);
       if (status < 200 || status >= 300) error = `HTTP ${status}`;
     } catch (e) {
-      error =
-        (e as Error).name === 'TimeoutError'
-          ? `timed out after ${timeoutMs} ms`
-          : String((e as Error).message ?? e);
+      blocked = e instanceof BlockedTargetError;
+      // A short error only: the log shows a tenant what happened, never what another host said.
+      error = String((e as Error).message ?? e).slice(0, 200);
     }
     const at = now();
     const attempts = delivery.attempts + 1;
     let result: AttemptOutcome['result'];
     if (error === null) result = { state: 'delivered' };
+    else if (blocked)
+      result = { state: 'failed' }; // retrying cannot help until the operator allows it
     else {
       const retryAt = at + backoff(attempts, baseBackoffMs, maxBackoffMs);
       result =

@@ -28,6 +28,9 @@ const toWebhook = (r: WebhookRow): Webhook => ({
 
 const COLUMNS = 'id, event_types, callback_url, secret, created_at';
 
+/** A fresh signing secret: 192 random bits. */
+const newSecret = () => `whsec_${randomBytes(24).toString('base64url')}`;
+
 /** Event types are stored sorted and unique, so the same set in any order is the same webhook. */
 export const normalizeEventTypes = (types: string[]) => [...new Set(types)].sort();
 
@@ -57,7 +60,7 @@ export async function createWebhook(
   const inserted = await q.query<WebhookRow>(
     `INSERT INTO webhooks (tenant_id, event_types, callback_url, secret) VALUES ($1, $2, $3, $4)
      ON CONFLICT (tenant_id, callback_url, event_types) DO NOTHING RETURNING ${COLUMNS}`,
-    [tenantId, types, input.callbackUrl, `whsec_${randomBytes(24).toString('base64url')}`],
+    [tenantId, types, input.callbackUrl, newSecret()],
   );
   if (inserted.rows[0]) return { created: toWebhook(inserted.rows[0]) };
   const existing = await q.query<{ id: string }>(
@@ -90,6 +93,28 @@ export async function updateWebhook(
 export async function deleteWebhook(q: Queryable, tenantId: string, id: number): Promise<boolean> {
   const result = await q.query('DELETE FROM webhooks WHERE tenant_id = $1 AND id = $2', [tenantId, id]);
   return (result.rowCount ?? 0) > 0;
+}
+
+/** Deletes every webhook of a tenant (and, by cascade, their queued deliveries); answers how many. */
+export async function deleteAllWebhooks(q: Queryable, tenantId: string): Promise<number> {
+  const result = await q.query('DELETE FROM webhooks WHERE tenant_id = $1', [tenantId]);
+  return result.rowCount ?? 0;
+}
+
+/**
+ * Replaces a webhook's signing secret; answers the new one, or null when the webhook does not exist.
+ * Deliveries not yet sent are signed with the new secret.
+ */
+export async function rotateWebhookSecret(
+  q: Queryable,
+  tenantId: string,
+  id: number,
+): Promise<string | null> {
+  const result = await q.query<{ secret: string }>(
+    'UPDATE webhooks SET secret = $3 WHERE tenant_id = $1 AND id = $2 RETURNING secret',
+    [tenantId, id, newSecret()],
+  );
+  return result.rows[0]?.secret ?? null;
 }
 
 export interface NewDelivery {

@@ -90,6 +90,37 @@ test('simulate is deterministic and its output is valid native events', async ()
   assert.notEqual((bad as { code: number }).code, 0);
 });
 
+test('simulate into a pipe that closes early ends quietly: exit 0, nothing on stderr', async () => {
+  // Enough output to overflow any pipe buffer, so the CLI is still writing when the reader goes away.
+  const args = [BIN, 'simulate', '--sessions', '3000', '--seed', '3', '--start', '2026-03-01T00:00:00Z'];
+
+  // The reader closes its end after the first line (what `head -n 1` does).
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  let first = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    first += chunk.toString();
+    if (first.includes('\n')) child.stdout.destroy();
+  });
+  const [code, signal] = await new Promise<[number | null, string | null]>((resolve) =>
+    child.once('close', (c, s) => resolve([c, s])),
+  );
+  assert.ok(JSON.parse(first.split('\n')[0]).sessionId, 'the first line is an event');
+  assert.equal(stderr, '', 'no stack trace');
+  assert.deepEqual([code, signal], [0, null]);
+
+  // The same through a real shell pipeline into head; PIPESTATUS gives the CLI's own exit status.
+  const shell = await run('bash', [
+    '-c',
+    'set -o pipefail; "$0" "$@" | head -n 1 > /dev/null; echo "status=${PIPESTATUS[0]}"',
+    process.execPath,
+    ...args,
+  ]);
+  assert.equal(shell.stderr, '');
+  assert.equal(shell.stdout.trim(), 'status=0');
+});
+
 test(
   'serve: health, posted simulation, a second process refused, data kept across kill -9',
   { skip: STORE !== 'embedded' && 'embedded store only' },

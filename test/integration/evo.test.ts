@@ -423,7 +423,8 @@ test('ListSessions filters, paging and sorting; bad values → 400 naming the fi
   }
   assert.equal(new Set(pages).size, 121);
   const active = (await get('/sessions/active')).json();
-  assert.ok(active.items.every((s: any) => !s.ended));
+  assert.deepEqual(Object.keys(active), ['sessions']);
+  assert.ok(active.sessions.every((s: any) => !s.ended));
   assert.ok(Array.isArray((await get('/sessions/my')).json().sessions));
 
   for (const [query, field] of [

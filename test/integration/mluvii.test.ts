@@ -248,6 +248,7 @@ test('SessionModel: every field of the reference, enums as names, offsets, ISO d
     'ended',
     'enteredQueue',
     'guest',
+    'guestFeedbackCustomFields',
     'guestFeedbackScale',
     'guestFeedbackStars',
     'guestFeedbackText',
@@ -298,9 +299,12 @@ test('SessionModel: every field of the reference, enums as names, offsets, ISO d
   assert.equal(s.length, 'PT5M');
   assert.equal(s.guest.identity, 'c-1');
   assert.deepEqual(s.guest.callParams, { crm: '42' });
+  // The producer's free text as mluvii's enums; the e-mail is no channelIdentity (a numeric id in mluvii).
+  assert.deepEqual([s.guest.os, s.guest.browser, s.guest.channelIdentity], ['LINUX', 'FF', null]);
   assert.equal(s.guestLeftSession, 'UNKNOWN');
   assert.deepEqual(Object.keys(s.operators[0]).sort(), [
     'concluded',
+    'feedbackResult',
     'firstName',
     'joined',
     'lastName',
@@ -345,17 +349,20 @@ test('SessionModel: every field of the reference, enums as names, offsets, ISO d
     'time',
     'toGroupId',
     'toGroupName',
+    'toOperatorFullName',
     'toOperatorUserId',
     'toPhoneNumber',
     'type',
     'userId',
   ]);
   assert.deepEqual(Object.keys(activity.file).sort(), [
+    'departmentOwner',
     'downloadUrl',
     'id',
     'isDeleted',
     'isUploading',
     'name',
+    'operatorOwner',
   ]);
   assert.equal(activity.client, 'Guest');
 
@@ -479,7 +486,8 @@ test('list: filters as repeated keys, case-insensitive names, date and duration 
   const vipId = (await get('/api/v1/Tags')).json().find((t: any) => t.name === 'vip').id;
   assert.equal((await get(`/api/v1/Sessions?Tags=${vipId}&limit=10000`)).json().length, vip);
   assert.equal((await get(`/api/v1/Sessions?PhoneCallbackNumber.Text=0123`)).json().length, 1);
-  assert.equal((await get(`/api/v1/Sessions?Browser=Firefox&OS=Linux&Language.Text=CS`)).json().length, 1);
+  // Browser and OS are GuestBrowserType / GuestOSType filters: Firefox is FF, Linux is LINUX.
+  assert.equal((await get(`/api/v1/Sessions?Browser=FF&OS=LINUX&Language.Text=CS`)).json().length, 1);
 
   // Another tenant sees none of them.
   assert.equal((await get('/api/v1/Sessions?limit=10000', h.other)).json().length, 0);

@@ -15,6 +15,22 @@ import { EvoError } from './errors.js';
 export const SESSION_MS = 12 * 3_600_000;
 export const PERMANENT_MS = 14 * 86_400_000;
 
+/** ServiceStack's AuthenticateResponse for a client and its session. */
+export function authenticateResponse(principal: Principal, sessionId: string | null) {
+  return {
+    userId: principal.clientId,
+    sessionId,
+    userName: principal.clientId,
+    displayName: principal.tenant.name,
+    referrerUrl: null,
+    bearerToken: null,
+    roles: [principal.role === 'manager' ? 'Manager' : 'User'],
+    permissions: [] as string[],
+  };
+}
+
+export type EvoAuth = ReturnType<typeof evoAuth>;
+
 async function byCredentials(db: Db, userName: unknown, password: unknown): Promise<Principal | null> {
   if (typeof userName !== 'string' || typeof password !== 'string') return null;
   return clientByCredentials(db, userName, password);
@@ -52,14 +68,14 @@ export function evoAuth(db: Db, now: () => number) {
     },
 
     /** Checks the credentials, opens a session and sets its cookies. */
-    async login(request: FastifyRequest, reply: FastifyReply, body: Record<string, unknown>) {
-      const principal = await byCredentials(
-        db,
-        body.userName ?? body.UserName,
-        body.password ?? body.Password,
-      );
+    async login(
+      request: FastifyRequest,
+      reply: FastifyReply,
+      credentials: { userName: string | undefined; password: string | undefined; remember: boolean },
+    ) {
+      const principal = await byCredentials(db, credentials.userName, credentials.password);
       if (!principal) throw new EvoError(401, 'Unauthorized', 'Invalid UserName or Password');
-      const remember = body.rememberMe === true || body.rememberMe === 'true' || body.RememberMe === true;
+      const remember = credentials.remember;
       const id = randomBytes(15).toString('base64url');
       const at = now();
       await db.query(
@@ -83,16 +99,12 @@ export function evoAuth(db: Db, now: () => number) {
         reply.setCookie('ss-pid', id, { ...cookie, maxAge: PERMANENT_MS / 1000 });
         reply.setCookie('ss-opt', 'perm', { ...cookie, maxAge: PERMANENT_MS / 1000 });
       }
-      return {
-        userId: principal.clientId,
-        sessionId: id,
-        userName: principal.clientId,
-        displayName: principal.tenant.name,
-        referrerUrl: null,
-        bearerToken: null,
-        roles: [principal.role === 'manager' ? 'Manager' : 'User'],
-        permissions: [],
-      };
+      return authenticateResponse(principal, id);
+    },
+
+    /** The cookie session a request came with (null for HTTP Basic). */
+    sessionIdOf(request: FastifyRequest): string | null {
+      return request.cookies['ss-id'] ?? request.cookies['ss-pid'] ?? null;
     },
 
     async logout(request: FastifyRequest, reply: FastifyReply): Promise<void> {

@@ -1,6 +1,7 @@
 /**
  * ServiceStack's formats: JSON by default, XML in DataContract shape (namespaces and element order as the
- * seed's sample) and CSV for lists. XML is built with xmlbuilder2, CSV written with csv-stringify.
+ * seed's sample), CSV (one row per SessionInfo of a list) and JSON Lines (one line per list item). XML is
+ * built with xmlbuilder2, CSV written with csv-stringify. ServiceStack's JSV is not served (405).
  */
 import { create } from 'xmlbuilder2';
 import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces.js';
@@ -9,9 +10,11 @@ import type { FastifyRequest } from 'fastify';
 import type { SessionInfo } from './map.js';
 import { EvoError } from './errors.js';
 
-export type Format = 'json' | 'xml' | 'csv';
+export type Format = 'json' | 'xml' | 'csv' | 'jsonl';
+export const FORMATS: readonly Format[] = ['json', 'xml', 'csv', 'jsonl'];
 
-const NS = {
+export const NS = {
+  types: 'http://schemas.servicestack.net/types',
   xsi: 'http://www.w3.org/2001/XMLSchema-instance',
   sessions: 'http://schemas.datacontract.org/2004/07/Voice.Api.Sessions',
   api: 'http://schemas.datacontract.org/2004/07/Voice.Api',
@@ -19,18 +22,37 @@ const NS = {
   arrays: 'http://schemas.microsoft.com/2003/10/Serialization/Arrays',
 };
 
+/** A format by name: one of ours, 405 for ServiceStack's JSV, 400 for anything else. */
+export function namedFormat(named: string): Format {
+  const name = named.toLowerCase();
+  const known = FORMATS.find((f) => f === name);
+  if (known) return known;
+  if (name === 'jsv')
+    throw new EvoError(
+      405,
+      'NotSupported',
+      "format 'jsv' is not served: use json, xml, csv or jsonl",
+      'format',
+    );
+  throw new EvoError(
+    400,
+    'ArgumentException',
+    `unknown format '${named}': use json, xml, csv or jsonl`,
+    'format',
+  );
+}
+
 /** The format asked for: a `.xml`/`.json`/`.csv` path suffix, then `?format=`, then `Accept`. */
 export function requestedFormat(request: FastifyRequest, suffix: string | null): Format {
   const query = request.query as Record<string, unknown>;
   const formatParam = Object.entries(query).find(([k]) => k.toLowerCase() === 'format')?.[1];
-  const named = suffix ?? (typeof formatParam === 'string' ? formatParam.toLowerCase() : null);
-  if (named !== null) {
-    if (named === 'json' || named === 'xml' || named === 'csv') return named;
-    throw new EvoError(400, 'ArgumentException', `unknown format '${named}': use json, xml or csv`, 'format');
-  }
+  const named = suffix ?? (typeof formatParam === 'string' ? formatParam : null);
+  if (named !== null) return namedFormat(named);
   const accept = request.headers.accept ?? '';
-  if (/application\/xml|text\/xml/i.test(accept) && !/application\/json/i.test(accept)) return 'xml';
-  if (/text\/csv/i.test(accept) && !/application\/json/i.test(accept)) return 'csv';
+  if (/application\/json/i.test(accept)) return 'json';
+  if (/application\/xml|text\/xml/i.test(accept)) return 'xml';
+  if (/text\/csv/i.test(accept)) return 'csv';
+  if (/(application|text)\/(jsonl|x-ndjson)/i.test(accept)) return 'jsonl';
   return 'json';
 }
 
@@ -40,12 +62,12 @@ export function splitSuffix(segment: string): { id: string; suffix: Format | nul
   return match ? { id: match[1], suffix: match[2].toLowerCase() as Format } : { id: segment, suffix: null };
 }
 
-const pascal = (name: string) => name.charAt(0).toUpperCase() + name.slice(1);
+export const pascal = (name: string) => name.charAt(0).toUpperCase() + name.slice(1);
 /** DataContract orders members by ordinal comparison of their names. */
-const ordinal = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+export const ordinal = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const ENTITY = ['createdBy', 'dateCreated', 'dateLastModified', 'id', 'lastModifiedBy'];
 
-function scalar(
+export function scalar(
   parent: XMLBuilder,
   ns: string,
   name: string,
@@ -72,7 +94,7 @@ function memberXml(parent: XMLBuilder, member: SessionInfo['members'][number]): 
 }
 
 /** One SessionInfo element (with the namespace declarations when it is the root). */
-function sessionXml(parent: XMLBuilder, info: SessionInfo, root: boolean): void {
+export function sessionXml(parent: XMLBuilder, info: SessionInfo, root: boolean): void {
   const el = parent.ele(NS.sessions, 'SessionInfo');
   if (root) el.att('xmlns:i', NS.xsi);
   for (const key of ENTITY) scalar(el, NS.api, pascal(key), info[key as keyof SessionInfo] as string | null);

@@ -2,7 +2,7 @@
  * The derived session as Evo Voice's SessionInfo (seed 003), states mapped as DESIGN.md says. Pure.
  * Fields with no source in Switchboard's events are null; docs/evo.md says why for each.
  */
-import type { Session } from '../../domain/session.js';
+import { SESSION_STATUSES, type Session } from '../../domain/session.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const isoOrNull = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : iso(ms));
@@ -54,14 +54,18 @@ const STATUS_LINES: Record<string, string> = {
   BLACKLISTED: 'Blacklisted',
 };
 
+/** The log line generated when a session enters a status. */
+export const statusLine = (status: string) => `${STATUS_LINES[status] ?? status} (${status})`;
+
+/** The statuses whose generated log line contains `text` (case-insensitive, as ILIKE '%text%'). */
+export const statusesMatching = (text: string) =>
+  SESSION_STATUSES.filter((status) => statusLine(status).toLowerCase().includes(text.toLowerCase()));
+
 /** `session.log` lines plus one generated line per state change, oldest first. */
 export function sessionLog(s: Session): { date: string; message: string }[] {
   const lines = [
     ...s.log.map((l) => ({ at: l.at, message: l.message })),
-    ...s.statusHistory.map((h) => ({
-      at: h.at,
-      message: `${STATUS_LINES[h.status] ?? h.status} (${h.status})`,
-    })),
+    ...s.statusHistory.map((h) => ({ at: h.at, message: statusLine(h.status) })),
   ];
   return lines.sort((a, b) => a.at - b.at).map((l) => ({ date: iso(l.at), message: l.message }));
 }
@@ -69,8 +73,10 @@ export function sessionLog(s: Session): { date: string; message: string }[] {
 export interface EvoContext {
   accountId: string;
   accountName: string;
-  /** consoleData set through PATCH (a call parameter of that name). */
 }
+
+/** The customer of a session: its telephony customer, else the guest's identity. */
+export const customerIdOf = (s: Session) => text(s.telephony?.customerId) ?? text(s.guest?.identity);
 
 export function sessionInfo(s: Session, ctx: EvoContext) {
   const guest = s.guest ?? {};
@@ -80,7 +86,7 @@ export function sessionInfo(s: Session, ctx: EvoContext) {
   const lastAssigned = [...s.routing].reverse().find((r) => r.activityType === 'AssignedToOperator');
   const queued = s.status === 'IN_QUEUE' || s.status === 'WAITING';
   const currentGroup = [...s.routing].reverse().find((r) => r.group !== null)?.group ?? null;
-  const customerId = text(tel.customerId) ?? text(guest.identity);
+  const customerId = customerIdOf(s);
   const customerName = text(tel.customerName) ?? text(guest.name);
   const guestName = text(guest.name) ?? text(tel.fromName);
   const members = [
@@ -183,3 +189,37 @@ export function sessionInfo(s: Session, ctx: EvoContext) {
 }
 
 export type SessionInfo = ReturnType<typeof sessionInfo>;
+
+/** Who wrote a transcript message, in SessionMemberRoles' terms plus `Bot`. */
+export const TRANSCRIPT_SENDERS = ['Caller', 'Agent', 'Bot'] as const;
+
+/** The chat messages of a session, oldest first (inferred shape: docs/evo.md). */
+export function transcriptOf(s: Session) {
+  const guestName = text(s.guest?.name) ?? text(s.telephony?.fromName);
+  return s.activities
+    .filter((a) => a.type === 'ChatMessage' || a.type === 'ChatbotMessage')
+    .map((a) => {
+      const sender: (typeof TRANSCRIPT_SENDERS)[number] =
+        a.client === 'Guest' ? 'Caller' : a.client === 'Chatbot' ? 'Bot' : 'Agent';
+      const operator = s.operators.find((o) => o.id === a.operatorId);
+      const bot = s.chatbots.find((b) => b.botId === a.botId);
+      return {
+        sessionId: s.sessionId,
+        date: iso(a.time),
+        sender,
+        senderId: sender === 'Caller' ? customerIdOf(s) : sender === 'Bot' ? a.botId : a.operatorId,
+        senderName:
+          sender === 'Caller'
+            ? guestName
+            : sender === 'Bot'
+              ? (bot?.name ?? null)
+              : operator
+                ? operatorName(operator)
+                : null,
+        text: a.text,
+        language: a.lang,
+      };
+    });
+}
+
+export type TranscriptMessage = ReturnType<typeof transcriptOf>[number];

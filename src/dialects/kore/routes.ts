@@ -5,12 +5,13 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../../app.js';
-import type { Session } from '../../domain/session.js';
+import { botIdsOf, type Session } from '../../domain/session.js';
 import type { SessionEvent } from '../../domain/events.js';
 import { koreAuthenticator } from './auth.js';
 import { KoreError, sendKoreError } from './errors.js';
 import { RateLimited, takeRateLimit } from './rate-limit.js';
-import { koreMessage, koreSession, type MessageRow } from './map.js';
+import { koreChannelSql, koreMessage, koreSession, koreUserIdSql, type MessageRow } from './map.js';
+import { GetMessagesResponse, GetSessionsResponse, KORE_CHANNELS, KoreErrorResponse } from './schemas.js';
 import {
   MAX_MESSAGES_LIMIT,
   MAX_SESSIONS_LIMIT,
@@ -54,13 +55,12 @@ class Where {
     return this;
   }
   user(userId: string | undefined): this {
-    if (userId !== undefined) {
-      this.add(
-        (p) => `COALESCE(s.doc -> 'bot' ->> 'userId', s.doc -> 'guest' ->> 'identity') = ${p}`,
-        userId,
-      );
-    }
+    if (userId !== undefined) this.add((p) => `${koreUserIdSql} = ${p}`, userId);
     return this;
+  }
+  channel(channelType: string): this {
+    this.params.push([...KORE_CHANNELS]);
+    return this.add((p) => `${koreChannelSql(`$${this.params.length - 1}`)} = ${p}`, channelType);
   }
   get sql(): string {
     return this.clauses.join(' AND ');
@@ -159,17 +159,91 @@ export function koreRoutes(deps: AppDeps) {
       });
     }
 
+    /** Messages of one bot, or of every bot of the tenant (`botId` undefined: the Bot Admin Console call). */
+    async function getMessages(
+      request: FastifyRequest,
+      reply: FastifyReply,
+      botId: string | undefined,
+      max: number,
+    ) {
+      const tenantId = await guard(request, botId);
+      const p = params(request);
+      const { from, to } = dateWindow(p, deps.now());
+      const { skip, limit } = paging(p, max);
+      const rawIds = typeof p.sessionId === 'string' ? p.sessionId.split(',') : p.sessionId;
+      const ids = sessionIds({ sessionId: rawIds });
+      const fromIso = new Date(from).toISOString();
+      const toIso = new Date(to).toISOString();
+      const where = new Where(tenantId)
+        .bot(botId)
+        .add((x) => `s.created <= ${x}::timestamptz`, toIso)
+        .add((x) => `(s.ended IS NULL OR s.ended >= ${x}::timestamptz)`, fromIso)
+        .add((x) => `e.at >= ${x}::timestamptz`, fromIso)
+        .add((x) => `e.at <= ${x}::timestamptz`, toIso)
+        .user(userIdOf(p))
+        .tags(tagFilters(p));
+      if (ids !== undefined) where.add((x) => `s.session_id = ANY(${x}::text[])`, ids);
+      if (typeof p.channelType === 'string' && p.channelType !== '') where.channel(p.channelType);
+      const forward = p.forward === true || p.forward === 'true';
+      const rows = await deps.db.query<{
+        body: SessionEvent;
+        session: MessageRow['session'];
+        total: string;
+      }>(
+        `SELECT e.body, jsonb_build_object('sessionId', s.session_id, 'bot', s.doc -> 'bot', 'guest', s.doc -> 'guest',
+                  'channel', s.channel, 'tags', s.doc -> 'tags', 'chatbots', s.doc -> 'chatbots',
+                  'languages', s.doc -> 'stats' -> 'languages') AS session,
+                count(*) OVER () AS total
+           FROM sessions s JOIN events e ON e.tenant_id = s.tenant_id AND e.session_id = s.session_id
+          WHERE e.type = 'message' AND ${where.sql}
+          ORDER BY e.at ${forward ? 'ASC' : 'DESC'}, e.id ${forward ? 'ASC' : 'DESC'}
+          LIMIT ${limit} OFFSET ${skip}`,
+        where.params,
+      );
+      let total = Number(rows.rows[0]?.total ?? 0);
+      if (rows.rows.length === 0 && skip > 0) {
+        const counted = await deps.db.query<{ n: string }>(
+          `SELECT count(*) AS n FROM sessions s JOIN events e ON e.tenant_id = s.tenant_id AND e.session_id = s.session_id
+            WHERE e.type = 'message' AND ${where.sql}`,
+          where.params,
+        );
+        total = Number(counted.rows[0].n);
+      }
+      return reply.send({
+        total,
+        moreAvailable: skip + rows.rows.length < total,
+        messages: rows.rows.map((r) =>
+          koreMessage(
+            { event: r.body as MessageRow['event'], session: r.session },
+            botId ?? botIdsOf(r.session)[0],
+          ),
+        ),
+      });
+    }
+
+    const errors = { 400: KoreErrorResponse, 401: KoreErrorResponse, 429: KoreErrorResponse };
     scope.post<{ Params: { botId: string } }>(
       '/api/public/bot/:botId/getSessions',
-      { schema: { tags: ['kore'], summary: 'Sessions of one bot, newest first' } },
+      {
+        schema: {
+          tags: ['kore'],
+          summary: 'Sessions of one bot, newest first',
+          response: { 200: GetSessionsResponse, ...errors },
+        },
+      },
       (request, reply) => getSessions(request, reply, request.params.botId),
     );
     scope.post(
       '/api/public/getSessions',
-      { schema: { tags: ['kore'], summary: 'Sessions of every bot of the account, newest first' } },
+      {
+        schema: {
+          tags: ['kore'],
+          summary: 'Sessions of every bot of the account, newest first',
+          response: { 200: GetSessionsResponse, ...errors },
+        },
+      },
       (request, reply) => getSessions(request, reply, undefined),
     );
-
     for (const [name, max] of [
       ['getMessages', MAX_MESSAGES_LIMIT.v1],
       ['getMessagesV2', MAX_MESSAGES_LIMIT.v2],
@@ -177,63 +251,25 @@ export function koreRoutes(deps: AppDeps) {
       scope.route<{ Params: { botId: string } }>({
         method: ['GET', 'POST'],
         url: `/api/public/bot/:botId/${name}`,
-        schema: { tags: ['kore'], summary: `Conversation history of one bot (at most ${max} per call)` },
-        handler: async (request, reply) => {
-          const botId = request.params.botId;
-          const tenantId = await guard(request, botId);
-          const p = params(request);
-          const { from, to } = dateWindow(p, deps.now());
-          const { skip, limit } = paging(p, max);
-          const rawIds = typeof p.sessionId === 'string' ? p.sessionId.split(',') : p.sessionId;
-          const ids = sessionIds({ sessionId: rawIds });
-          const fromIso = new Date(from).toISOString();
-          const toIso = new Date(to).toISOString();
-          const where = new Where(tenantId)
-            .bot(botId)
-            .add((x) => `s.created <= ${x}::timestamptz`, toIso)
-            .add((x) => `(s.ended IS NULL OR s.ended >= ${x}::timestamptz)`, fromIso)
-            .add((x) => `e.at >= ${x}::timestamptz`, fromIso)
-            .add((x) => `e.at <= ${x}::timestamptz`, toIso)
-            .user(userIdOf(p))
-            .tags(tagFilters(p));
-          if (ids !== undefined) where.add((x) => `s.session_id = ANY(${x}::text[])`, ids);
-          if (typeof p.channelType === 'string' && p.channelType !== '') {
-            where.add((x) => `COALESCE(s.doc -> 'bot' ->> 'surface', 'rtm') = ${x}`, p.channelType);
-          }
-          const forward = p.forward === true || p.forward === 'true';
-          const rows = await deps.db.query<{
-            body: SessionEvent;
-            session: MessageRow['session'];
-            total: string;
-          }>(
-            `SELECT e.body, jsonb_build_object('sessionId', s.session_id, 'bot', s.doc -> 'bot', 'guest', s.doc -> 'guest',
-                      'channel', s.channel, 'tags', s.doc -> 'tags', 'chatbots', s.doc -> 'chatbots') AS session,
-                    count(*) OVER () AS total
-               FROM sessions s JOIN events e ON e.tenant_id = s.tenant_id AND e.session_id = s.session_id
-              WHERE e.type = 'message' AND ${where.sql}
-              ORDER BY e.at ${forward ? 'ASC' : 'DESC'}, e.id ${forward ? 'ASC' : 'DESC'}
-              LIMIT ${limit} OFFSET ${skip}`,
-            where.params,
-          );
-          let total = Number(rows.rows[0]?.total ?? 0);
-          if (rows.rows.length === 0 && skip > 0) {
-            const counted = await deps.db.query<{ n: string }>(
-              `SELECT count(*) AS n FROM sessions s JOIN events e ON e.tenant_id = s.tenant_id AND e.session_id = s.session_id
-                WHERE e.type = 'message' AND ${where.sql}`,
-              where.params,
-            );
-            total = Number(counted.rows[0].n);
-          }
-          return reply.send({
-            total,
-            moreAvailable: skip + rows.rows.length < total,
-            messages: rows.rows.map((r) =>
-              koreMessage({ event: r.body as MessageRow['event'], session: r.session }, botId),
-            ),
-          });
+        schema: {
+          tags: ['kore'],
+          summary: `Conversation history of one bot (at most ${max} per call)`,
+          response: { 200: GetMessagesResponse, ...errors },
         },
+        handler: (request, reply) => getMessages(request, reply, request.params.botId, max),
       });
     }
+    scope.post(
+      '/api/public/getMessages',
+      {
+        schema: {
+          tags: ['kore'],
+          summary: `Conversation history of every bot of the account (at most ${MAX_MESSAGES_LIMIT.v1} per call)`,
+          response: { 200: GetMessagesResponse, ...errors },
+        },
+      },
+      (request, reply) => getMessages(request, reply, undefined, MAX_MESSAGES_LIMIT.v1),
+    );
     registered();
   };
 }

@@ -164,18 +164,11 @@ export function mluviiIntakeRoutes(app: FastifyInstance, deps: AppDeps): void {
       const events = list.flatMap((p) => nativeEvents(p, receivedAt));
       const ignored = list.length - new Set(events.map((e) => String(e.id).replace(/-\d+$/, ''))).size;
       if (events.length === 0) return { accepted: 0, duplicates: 0, ignored };
-      // A resent payload without its own timestamps gets a new receive time: same id, other content.
-      // It is the same payload, so it counts as a duplicate rather than a conflict.
-      const known = await deps.db.query<{ id: string }>(
-        'SELECT id FROM events WHERE tenant_id = $1 AND id = ANY($2::text[])',
-        [request.principal!.tenant.id, events.map((e) => e.id)],
-      );
-      const seen = new Set(known.rows.map((r) => r.id));
-      const fresh = events.filter((e) => !seen.has(String(e.id)));
-      if (fresh.length === 0) return { accepted: 0, duplicates: events.length, ignored };
-      const result = await deps.ingest(request.principal!.tenant.id, fresh);
+      // A resent payload without its own timestamps gets a new receive time: same id, other content. It is
+      // the same payload, so the service counts it a duplicate, under the batch's locks however copies race.
+      const result = await deps.ingest(request.principal!.tenant.id, events, { idsFromContent: true });
       deps.onSessionsChanged?.(request.principal!.tenant.id, result.sessions);
-      return { accepted: result.accepted, duplicates: result.duplicates + seen.size, ignored };
+      return { accepted: result.accepted, duplicates: result.duplicates, ignored };
     },
   );
 }

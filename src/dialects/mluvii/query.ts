@@ -1,12 +1,12 @@
 /**
- * mluvii's `SessionGetParams` turned into one SQL query. Names are matched case-insensitively; sets come as
- * repeated keys; unknown names are ignored, as ASP.NET's binder ignores them; a bad value is a 400 naming
- * the parameter.
+ * mluvii's `SessionGetParams` turned into one parameterised SQL query. Names match case-insensitively (as
+ * ASP.NET binds them); sets come as repeated keys (also `Name[0]`, `Name[]`); an empty value is no filter
+ * (ASP.NET binds it to null). Unlike ASP.NET, a name that is not a filter is a 400: a misspelt filter that
+ * silently returned every session would turn a filtered export into a full one (docs/decisions.md). Every
+ * problem is reported at once, by parameter name. What each filter means: docs/mluvii.md.
  */
-import { GUEST_LEFT_STATES, SESSION_SOURCES, TERMINATION_REASONS } from '../../domain/events.js';
-import { SESSION_STATUSES } from '../../domain/session.js';
 import { AppError } from '../../http/errors.js';
-import { parseDate, parseDuration } from './format.js';
+import { SESSION_FILTERS, type FilterContext } from './filters.js';
 
 export const MAX_LIMIT = 10_000;
 export const DEFAULT_LIMIT = 100;
@@ -30,49 +30,6 @@ export function invalid(name: string, message: string): AppError {
   return new AppError('validation_failed', `${name}: ${message}`, [{ field: name, message }]);
 }
 
-/** Maps a value to one of the names, case-insensitively (ASP.NET binds enums that way). */
-function enumValue(name: string, names: readonly string[], value: string): string {
-  const match = names.find((n) => n.toLowerCase() === value.toLowerCase());
-  if (!match) throw invalid(name, `'${value}' is not one of ${names.join(', ')}`);
-  return match;
-}
-
-function integer(name: string, value: string, min = -2_147_483_648): number {
-  if (!/^-?\d{1,18}$/.test(value) || !Number.isSafeInteger(Number(value)) || Number(value) < min) {
-    throw invalid(name, `'${value}' is not a${min >= 0 ? ' non-negative' : 'n'} integer`);
-  }
-  return Number(value);
-}
-
-/** Range filters: `<Name>.Min` / `<Name>.Max` on a column, dates or durations. */
-const RANGES = [
-  ['Created', 'created', 'date'],
-  ['GuestJoined', 'guest_joined', 'date'],
-  ['Accepted', 'started', 'date'],
-  ['Ended', 'ended', 'date'],
-  ['WaitingTime', 'd_waited', 'duration'],
-  ['Duration', 'd_active', 'duration'],
-] as const;
-
-const RANGE_KINDS = {
-  date: {
-    parse: (text: string) => {
-      const ms = parseDate(text);
-      return ms === null ? null : new Date(ms).toISOString();
-    },
-    expected: 'a date (yyyy-MM-dd or yyyy-MM-ddTHH:mm:ssZ)',
-    cast: 'timestamptz',
-  },
-  duration: {
-    parse: (text: string) => {
-      const ms = parseDuration(text);
-      return ms === null || ms < 0 ? null : ms;
-    },
-    expected: 'a duration (hh:mm:ss or ISO 8601 such as PT1M30S)',
-    cast: 'bigint',
-  },
-} as const;
-
 export interface SessionQuery {
   where: string[];
   params: unknown[];
@@ -80,132 +37,95 @@ export interface SessionQuery {
   offset: number;
 }
 
-const CHANNELS = ['Chat', 'AV', 'Phone'] as const;
+/** Every parameter name the list accepts, by its lower-cased form. */
+const KNOWN = new Map<string, string>(
+  [...SESSION_FILTERS.flatMap((f) => f.names), 'limit', 'offset'].map((n) => [n.toLowerCase(), n]),
+);
+const BY_NAME = new Map(SESSION_FILTERS.flatMap((f) => f.names.map((n) => [n.toLowerCase(), f] as const)));
 
-/** Escapes LIKE wildcards so user text matches literally. */
-const likeText = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+/** Levenshtein distance, for "did you mean" on a misspelt filter. */
+function distance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) {
+      next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    row = next;
+  }
+  return row[b.length];
+}
 
-export function parseSessionQuery(raw: RawQuery, tenant: { id: string; departmentId: number }): SessionQuery {
-  const q = normalizeQuery(raw);
+function unknownName(key: string): string {
+  let best: string | null = null;
+  let bestDistance = 3;
+  for (const [lower, name] of KNOWN) {
+    const d = distance(key, lower);
+    if (d < bestDistance) [best, bestDistance] = [name, d];
+  }
+  return `is not a SessionGetParams filter${best ? ` (did you mean ${best}?)` : ''}; see docs/mluvii.md`;
+}
+
+/**
+ * Parses the list query. `now` is the clock the running durations of open sessions are measured with (the
+ * same as the SessionModel's `waited` and `length`).
+ */
+export function parseSessionQuery(
+  raw: RawQuery,
+  tenant: { id: string; departmentId: number },
+  now: number,
+): SessionQuery {
+  // `SessionId[0]=1&SessionId[1]=2` and `SessionId[]=1` are sets too, as ASP.NET binds lists.
+  const q = new Map<string, string[]>();
+  for (const [key, values] of normalizeQuery(raw)) {
+    const name = key.replace(/\[\d*\]$/, '');
+    q.set(name, [...(q.get(name) ?? []), ...values]);
+  }
+  const errors: { field: string; message: string }[] = [];
   const where = ['tenant_id = $1'];
   const params: unknown[] = [tenant.id];
-  const add = (sql: (p: string) => string, value: unknown) => {
-    params.push(value);
-    where.push(sql(`$${params.length}`));
-  };
-  const set = (name: string) => {
-    const values = q
-      .get(name.toLowerCase())
-      ?.flatMap((v) => v.split(','))
-      .filter((v) => v !== '');
-    return values && values.length > 0 ? values : null;
-  };
-  const single = (name: string) => {
-    const values = q.get(name.toLowerCase());
-    if (!values || values.length === 0 || values[values.length - 1] === '') return null;
-    return values[values.length - 1];
+  const ctx: FilterContext = {
+    tenant,
+    now,
+    param(value) {
+      params.push(value);
+      return `$${params.length}`;
+    },
+    where: (clause) => where.push(clause),
+    fail: (field, message) => errors.push({ field, message }),
+    values(name) {
+      return (q.get(name.toLowerCase()) ?? []).filter((v) => v.trim() !== '');
+    },
+    single(name) {
+      const distinct = [...new Set(ctx.values(name))];
+      if (distinct.length > 1) ctx.fail(name, `was given more than once with different values`);
+      return distinct.length === 1 ? distinct[0] : null;
+    },
   };
 
-  let v: string[] | null;
-  if ((v = set('SessionId')))
-    add(
-      (p) => `id = ANY(${p}::bigint[])`,
-      v.map((x) => integer('SessionId', x, 0)),
-    );
-  if ((v = set('DepartmentId'))) {
-    const departments = v.map((x) => integer('DepartmentId', x));
-    if (!departments.includes(tenant.departmentId)) where.push('false');
-  }
-  if ((v = set('Status')))
-    add(
-      (p) => `status = ANY(${p}::text[])`,
-      v.map((x) => enumValue('Status', SESSION_STATUSES, x)),
-    );
-  if ((v = set('Channel'))) {
-    add(
-      (p) => `channel = ANY(${p}::text[])`,
-      v.map((x) => enumValue('Channel', CHANNELS, x).toLowerCase()),
-    );
-  }
-  if ((v = set('Source')))
-    add(
-      (p) => `source = ANY(${p}::text[])`,
-      v.map((x) => enumValue('Source', SESSION_SOURCES, x)),
-    );
-  if ((v = set('OperatorUserId'))) {
-    add(
-      (p) => `operator_user_ids && ${p}::integer[]`,
-      v.map((x) => integer('OperatorUserId', x)),
-    );
-  }
-  if ((v = set('ChatbotId'))) {
-    add(
-      (p) =>
-        `EXISTS (SELECT 1 FROM jsonb_array_elements(doc -> 'chatbots') AS c WHERE (c ->> 'chatbotId')::bigint = ANY(${p}::bigint[]))`,
-      v.map((x) => integer('ChatbotId', x)),
-    );
-  }
-  if ((v = set('Widget'))) add((p) => `doc ->> 'widget' = ANY(${p}::text[])`, v);
-  if ((v = set('Tags'))) {
-    // A tag is named by its catalogue id (GET /api/v1/Tags) or by its name.
-    const ids = v.filter((x) => /^\d{1,9}$/.test(x)).map(Number);
-    add(
-      (p) =>
-        `EXISTS (SELECT 1 FROM jsonb_array_elements(doc -> 'tags') AS t WHERE t ->> 'name' = ANY(${p}::text[])
-           OR t ->> 'name' IN (SELECT name FROM tags WHERE tags.tenant_id = $1 AND tags.id = ANY(${p}_ids)))`,
-      v,
-    );
-    params.push(ids);
-    where[where.length - 1] = where[where.length - 1].replace(
-      `$${params.length - 1}_ids`,
-      `$${params.length}::integer[]`,
-    );
-  }
-  if ((v = set('GuestLeftSession'))) {
-    add(
-      (p) => `doc -> 'guestLeft' ->> 'state' = ANY(${p}::text[])`,
-      v.map((x) => enumValue('GuestLeftSession', GUEST_LEFT_STATES, x)),
-    );
-  }
-  if ((v = set('TerminationReason'))) {
-    add(
-      (p) => `doc -> 'termination' ->> 'reason' = ANY(${p}::text[])`,
-      v.map((x) => enumValue('TerminationReason', TERMINATION_REASONS, x)),
-    );
-  }
-  if ((v = set('Browser'))) add((p) => `doc -> 'guest' ->> 'browser' = ANY(${p}::text[])`, v);
-  if ((v = set('OS'))) add((p) => `doc -> 'guest' ->> 'os' = ANY(${p}::text[])`, v);
-
-  for (const [name, column, kind] of RANGES) {
-    for (const [bound, op] of [
-      ['Min', '>='],
-      ['Max', '<='],
-    ] as const) {
-      const value = single(`${name}.${bound}`);
-      if (value === null) continue;
-      const { parse, expected, cast } = RANGE_KINDS[kind];
-      const parsed = parse(value);
-      if (parsed === null) throw invalid(`${name}.${bound}`, `'${value}' is not ${expected}`);
-      add((p) => `${column} ${op} ${p}::${cast}`, parsed);
-    }
-  }
-  let text: string | null;
-  if ((text = single('PhoneCallbackNumber.Text')))
-    add((p) => `doc ->> 'phoneCallbackNumber' ILIKE ${p}`, likeText(text));
-  if ((text = single('Language.Text')))
-    add((p) => `doc -> 'guest' ->> 'language' ILIKE ${p}`, likeText(text));
-  if ((text = single('ActivityTextsContain'))) {
-    add(
-      (p) =>
-        `EXISTS (SELECT 1 FROM jsonb_array_elements(doc -> 'activities') AS a WHERE a ->> 'text' ILIKE ${p})`,
-      likeText(text),
-    );
+  for (const key of q.keys()) {
+    const canonical = KNOWN.get(key);
+    if (canonical === undefined) ctx.fail(key, unknownName(key));
+    else BY_NAME.get(key)?.apply(ctx, canonical);
   }
 
-  const limitText = single('limit');
-  const limit = limitText === null ? DEFAULT_LIMIT : integer('limit', limitText);
-  if (limit < 1 || limit > MAX_LIMIT) throw invalid('limit', `must be between 1 and ${MAX_LIMIT}`);
-  const offsetText = single('offset');
-  const offset = offsetText === null ? 0 : integer('offset', offsetText, 0);
+  let limit = DEFAULT_LIMIT;
+  const limitText = ctx.single('limit');
+  if (limitText !== null) {
+    limit = /^\d{1,6}$/.test(limitText) ? Number(limitText) : -1;
+    if (limit < 1 || limit > MAX_LIMIT) ctx.fail('limit', `must be an integer from 1 to ${MAX_LIMIT}`);
+  }
+  let offset = 0;
+  const offsetText = ctx.single('offset');
+  if (offsetText !== null) {
+    offset = /^\d{1,15}$/.test(offsetText) ? Number(offsetText) : -1;
+    if (offset < 0) ctx.fail('offset', 'must be a non-negative integer');
+  }
+
+  if (errors.length > 0) {
+    // A value read by two filters (`X.Text` with `X.Exact`) may be reported twice.
+    const unique = [...new Map(errors.map((e) => [`${e.field}\u0000${e.message}`, e])).values()];
+    throw new AppError('validation_failed', unique.map((e) => `${e.field}: ${e.message}`).join('; '), unique);
+  }
   return { where, params, limit, offset };
 }

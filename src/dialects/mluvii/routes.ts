@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import formbody from '@fastify/formbody';
-import { Type, type Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppDeps } from '../../app.js';
 import type { Queryable } from '../../db/store.js';
@@ -15,21 +15,10 @@ import { stableIntId } from '../../domain/projector.js';
 import { AppError, toAppError } from '../../http/errors.js';
 import { sendFileBytes } from '../../files/routes.js';
 import { anonymizeSession, deleteFileBytes, serverEvent } from '../../sessions/operations.js';
-import { isoOffset } from './format.js';
 import { mluviiTokens, OAuthError } from './auth.js';
-import { routingTimeLine, sessionModel } from './map.js';
-import { invalid, normalizeQuery, parseSessionQuery, type RawQuery } from './query.js';
-import { WEBHOOK_EVENT_TYPES } from './webhook-events.js';
-import {
-  createWebhook,
-  deleteWebhook,
-  deliveryLog,
-  findWebhook,
-  listWebhooks,
-  redeliver,
-  updateWebhook,
-  type Webhook,
-} from '../../webhooks/repository.js';
+import { callParamsModel, routingTimeLine, sessionModel, tagModel } from './map.js';
+import { invalid, parseSessionQuery, type RawQuery } from './query.js';
+import { mluviiWebhookRoutes } from './webhook-routes.js';
 
 const TITLES: Record<number, string> = {
   400: 'One or more validation errors occurred.',
@@ -69,12 +58,6 @@ export function mluviiProblem(reply: FastifyReply, error: AppError): FastifyRepl
   return reply.code(status).type('application/problem+json; charset=utf-8').send(body);
 }
 
-const WebhookBody = Type.Object({
-  eventTypes: Type.Array(Type.String(), { minItems: 1, maxItems: 100 }),
-  callbackUrl: Type.String({ maxLength: 2000 }),
-});
-type WebhookBody = Static<typeof WebhookBody>;
-
 const ForwardBody = Type.Object({
   operatorGroupId: Type.Optional(Type.Integer()),
   userId: Type.Optional(Type.Integer()),
@@ -97,26 +80,6 @@ function pathId(text: string, what: string): number {
   if (!/^\d{1,15}$/.test(text)) throw new AppError('not_found', `${what} '${text}' not found`);
   return Number(text);
 }
-
-function checkWebhook(body: WebhookBody): WebhookBody {
-  let url: URL | null = null;
-  try {
-    url = new URL(body.callbackUrl);
-  } catch {
-    url = null;
-  }
-  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-    throw invalid('callbackUrl', `'${body.callbackUrl}' is not an absolute http(s) URL`);
-  }
-  const eventTypes = body.eventTypes.map((t) => {
-    const known = WEBHOOK_EVENT_TYPES.find((k) => k.toLowerCase() === t.toLowerCase());
-    if (!known) throw invalid('eventTypes', `'${t}' is not a webhook event type`);
-    return known;
-  });
-  return { eventTypes, callbackUrl: body.callbackUrl };
-}
-
-const webhookOut = (w: Webhook) => ({ id: w.id, eventTypes: w.eventTypes, callbackUrl: w.callbackUrl });
 
 interface SessionRow {
   id: number;
@@ -220,7 +183,7 @@ export function mluviiRoutes(deps: AppDeps) {
         preHandler,
       },
       async (request) => {
-        const query = parseSessionQuery(request.query as RawQuery, tenantOf(request));
+        const query = parseSessionQuery(request.query as RawQuery, tenantOf(request), deps.now());
         const params = [...query.params, query.limit, query.offset];
         const result = await deps.db.query<{ id: string; doc: Session }>(
           `SELECT id, doc FROM sessions WHERE ${query.where.join(' AND ')}
@@ -268,16 +231,7 @@ export function mluviiRoutes(deps: AppDeps) {
       '/api/v1/Sessions/:id/callparams',
       { schema: { tags: ['mluvii'], summary: 'Call parameters', params: IdParams, security }, preHandler },
       async (request) => {
-        const { doc } = await loadSession(request, request.params.id);
-        return {
-          callParams: Object.entries(doc.callParams).map(([name, p]) => ({
-            name,
-            value: p.value,
-            readOnly: false,
-            source: null,
-            updatedDate: isoOffset(p.updated),
-          })),
-        };
+        return callParamsModel((await loadSession(request, request.params.id)).doc);
       },
     );
 
@@ -306,11 +260,12 @@ export function mluviiRoutes(deps: AppDeps) {
       '/api/v1/Tags',
       { schema: { tags: ['mluvii'], summary: "The tenant's tag catalogue", security }, preHandler },
       async (request) => {
+        const tenant = tenantOf(request);
         const result = await deps.db.query<{ id: number; name: string }>(
           'SELECT id, name FROM tags WHERE tenant_id = $1 ORDER BY id',
-          [tenantOf(request).id],
+          [tenant.id],
         );
-        return result.rows;
+        return result.rows.map((tag) => tagModel(tag, tenant.departmentId));
       },
     );
 
@@ -326,12 +281,12 @@ export function mluviiRoutes(deps: AppDeps) {
         preHandler,
       },
       async (request, reply) => {
-        const tenantId = tenantOf(request).id;
+        const { id: tenantId, departmentId } = tenantOf(request);
         const inserted = await deps.db.query<{ id: number; name: string }>(
           'INSERT INTO tags (tenant_id, name) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING id, name',
           [tenantId, request.body.name],
         );
-        if (inserted.rows[0]) return reply.code(201).send(inserted.rows[0]);
+        if (inserted.rows[0]) return reply.code(201).send(tagModel(inserted.rows[0], departmentId));
         const existing = await deps.db.query<{ id: number }>(
           'SELECT id FROM tags WHERE tenant_id = $1 AND name = $2',
           [tenantId, request.body.name],
@@ -450,11 +405,11 @@ export function mluviiRoutes(deps: AppDeps) {
       async (request) => {
         const session = await loadSession(request, request.params.id);
         const items = [...session.doc.files, ...session.doc.recordings];
-        const results: { fileId: number; result: string }[] = [];
+        const results: { fileId: number; state: string }[] = [];
         for (const fileId of request.body.fileIds) {
           const item = items.find((f) => stableIntId(f.id) === fileId);
-          if (!item) results.push({ fileId, result: 'INACCESSIBLE' });
-          else if ((item.deleted ?? null) !== null) results.push({ fileId, result: 'ALREADY_REMOVED' });
+          if (!item) results.push({ fileId, state: 'INACCESSIBLE' });
+          else if ((item.deleted ?? null) !== null) results.push({ fileId, state: 'ALREADY_REMOVED' });
           else {
             await deleteFileBytes(
               deps.db,
@@ -466,7 +421,7 @@ export function mluviiRoutes(deps: AppDeps) {
               deps.observer,
             );
             item.deleted = deps.now();
-            results.push({ fileId, result: 'REMOVED' });
+            results.push({ fileId, state: 'REMOVED' });
           }
         }
         return results;
@@ -495,135 +450,6 @@ export function mluviiRoutes(deps: AppDeps) {
       },
     );
 
-    // Webhooks.
-    app.get(
-      '/api/v1/Webhooks',
-      { schema: { tags: ['mluvii webhooks'], summary: 'Registered webhooks', security }, preHandler },
-      async (request) => (await listWebhooks(deps.db, tenantOf(request).id)).map(webhookOut),
-    );
-
-    app.post(
-      '/api/v1/Webhooks',
-      {
-        schema: {
-          tags: ['mluvii webhooks'],
-          summary: 'Register a webhook; the answer carries its signing secret (shown only here and on PUT)',
-          description:
-            'The same callbackUrl and eventTypes registered again answers 409 with the existing id as a bare integer.',
-          body: WebhookBody,
-          security,
-        },
-        preHandler,
-      },
-      async (request, reply) => {
-        const result = await createWebhook(deps.db, tenantOf(request).id, checkWebhook(request.body));
-        if ('existing' in result) {
-          return reply.code(409).type('application/json').send(JSON.stringify(result.existing));
-        }
-        return { ...webhookOut(result.created), secret: result.created.secret };
-      },
-    );
-
-    app.put(
-      '/api/v1/Webhooks/:id',
-      {
-        schema: {
-          tags: ['mluvii webhooks'],
-          summary: 'Replace a webhook',
-          params: IdParams,
-          body: WebhookBody,
-          security,
-        },
-        preHandler,
-      },
-      async (request, reply) => {
-        const id = pathId(request.params.id, 'webhook');
-        const result = await updateWebhook(deps.db, tenantOf(request).id, id, checkWebhook(request.body));
-        if (result === null) throw new AppError('not_found', `webhook ${id} not found`);
-        if ('existing' in result)
-          return reply.code(409).type('application/json').send(JSON.stringify(result.existing));
-        return { ...webhookOut(result), secret: result.secret };
-      },
-    );
-
-    app.delete(
-      '/api/v1/Webhooks/:id',
-      {
-        schema: {
-          tags: ['mluvii webhooks'],
-          summary: 'Delete a webhook and its pending deliveries',
-          params: IdParams,
-          security,
-        },
-        preHandler,
-      },
-      async (request, reply) => {
-        const id = pathId(request.params.id, 'webhook');
-        if (!(await deleteWebhook(deps.db, tenantOf(request).id, id))) {
-          throw new AppError('not_found', `webhook ${id} not found`);
-        }
-        return reply.code(204).send();
-      },
-    );
-
-    async function ownWebhook(request: FastifyRequest, idText: string): Promise<Webhook> {
-      const id = pathId(idText, 'webhook');
-      const webhook = await findWebhook(deps.db, tenantOf(request).id, id);
-      if (!webhook) throw new AppError('not_found', `webhook ${id} not found`);
-      return webhook;
-    }
-
-    app.get(
-      '/api/v1/Webhooks/:id/deliveries',
-      {
-        schema: {
-          tags: ['mluvii webhooks'],
-          summary: 'Delivery log, newest first (Switchboard extension)',
-          description: '`status` pending|delivered|failed, `limit` 1–1000 (default 100), `offset`.',
-          params: IdParams,
-          security,
-        },
-        preHandler,
-      },
-      async (request) => {
-        const webhook = await ownWebhook(request, request.params.id);
-        const q = normalizeQuery(request.query as RawQuery);
-        const last = (name: string) => q.get(name)?.at(-1);
-        const limit = last('limit') === undefined ? 100 : Number(last('limit'));
-        if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
-          throw invalid('limit', 'must be between 1 and 1000');
-        const offset = last('offset') === undefined ? 0 : Number(last('offset'));
-        if (!Number.isInteger(offset) || offset < 0)
-          throw invalid('offset', 'must be a non-negative integer');
-        const status = last('status');
-        if (status !== undefined && !['pending', 'delivered', 'failed'].includes(status)) {
-          throw invalid('status', 'must be pending, delivered or failed');
-        }
-        return deliveryLog(deps.db, webhook.id, { limit, offset, status });
-      },
-    );
-
-    app.post(
-      '/api/v1/Webhooks/:id/deliveries/:deliveryId/redeliver',
-      {
-        schema: {
-          tags: ['mluvii webhooks'],
-          summary: 'Send a delivery again, with the same delivery id (Switchboard extension)',
-          params: Type.Object({ id: Type.String(), deliveryId: Type.String() }),
-          security,
-        },
-        preHandler,
-      },
-      async (request, reply) => {
-        const webhook = await ownWebhook(request, request.params.id);
-        if (!(await redeliver(deps.db, webhook.id, request.params.deliveryId, deps.now()))) {
-          throw new AppError(
-            'not_found',
-            `webhook ${webhook.id} has no delivery '${request.params.deliveryId}'`,
-          );
-        }
-        return reply.code(202).send({ id: request.params.deliveryId, status: 'pending' });
-      },
-    );
+    mluviiWebhookRoutes(scope, { deps, authenticate: preHandler });
   };
 }

@@ -54,21 +54,6 @@ export const ACTIVITY_TYPES = [
   'Left',
 ] as const;
 
-export const WEBHOOK_EVENT_TYPES: readonly string[] = [
-  'UserStatusChanged',
-  'SessionCreated',
-  'SessionStarted',
-  'SessionEnded',
-  'SessionForwarded',
-  'SessionOperatorJoined',
-  'SessionOperatorLeft',
-  'SessionOperatorConcluded',
-  'SessionCallParamsUpdated',
-  'SessionRecordingPostProcessingCompleted',
-  'GuestIdentityUpdated',
-  ...ACTIVITY_TYPES.map((t) => `SessionActivity${t}`),
-];
-
 export interface WebhookEvent {
   eventType: string;
   /** When it happened, for ordering within one batch. */

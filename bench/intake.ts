@@ -1,0 +1,107 @@
+/**
+ * Intake against its baseline, back to back on the same database: the simulator's batches posted to
+ * `POST /v1/events` of the real server (a fresh tenant), then the very same rows inserted raw into `events`
+ * (another fresh tenant) by one batched `INSERT … SELECT unnest(…)` per batch, their canonical text and hash
+ * prepared before the clock starts — the baseline does only what a raw insert does. Both tenants are deleted
+ * afterwards and the tables vacuumed, so the dataset stays as it was loaded.
+ */
+import { storedEvent } from '../src/events/service.js';
+import { createTenant } from '../src/tenants/repository.js';
+import type { Db } from '../src/db/store.js';
+import type { Dataset } from './dataset.js';
+import type { Loadgen, RunningServer } from './procs.js';
+import { batches, type Workload } from './workload.js';
+
+export interface IntakeRatio {
+  events: number;
+  batches: number;
+  intakeRate: number;
+  rawRate: number;
+}
+
+/** A fresh tenant through the admin API of a running server; returns its id and secret. */
+export async function adminTenant(base: string, adminToken: string, name: string) {
+  const response = await fetch(new URL('/v1/tenants', base), {
+    method: 'POST',
+    headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name }),
+  });
+  const text = await response.text();
+  if (response.status !== 201) throw new Error(`POST /v1/tenants answered ${response.status}: ${text}`);
+  const created = JSON.parse(text) as { id: string; credentials: { clientSecret: string } };
+  return { id: created.id, secret: created.credentials.clientSecret };
+}
+
+/** Deletes tenants with everything they own, then vacuums so that the space is reused. */
+export async function dropTenants(db: Db, ids: string[]): Promise<void> {
+  await db.query('DELETE FROM tenants WHERE id = ANY($1::text[])', [ids]);
+  await db.query('VACUUM events, sessions');
+  if (db.kind === 'embedded') await db.query('CHECKPOINT');
+}
+
+export async function intakeVsRaw(options: {
+  server: RunningServer;
+  adminToken: string;
+  loadgen: Loadgen;
+  dataset: Dataset;
+  workload: Workload;
+  log: (line: string) => void;
+}): Promise<IntakeRatio> {
+  const { server, loadgen, dataset, workload, log } = options;
+  const tenant = await adminTenant(server.url, options.adminToken, 'bench-intake');
+  // Both sides first write a few sessions untimed (other ones), so that each meets warm caches.
+  const warm: Workload = {
+    ...workload,
+    seed: workload.seed + 1,
+    sessions: Math.max(20, Math.ceil(workload.sessions / 10)),
+  };
+  const intake = await loadgen.intake({
+    url: server.url,
+    authorization: `Bearer ${tenant.secret}`,
+    workload,
+    warm,
+  });
+  const intakeRate = intake.events / intake.seconds;
+  log(`  intake: ${intake.events} events in ${intake.batches} batches, ${intakeRate.toFixed(0)} events/s`);
+  // The embedded store admits one process: the baseline runs once the server is gone (on both stores alike).
+  await options.server.stop();
+
+  const store = await dataset.open();
+  try {
+    const raw = await store.db.tx((q) => createTenant(q, { name: 'bench-raw' }));
+    const rows = (w: Workload) =>
+      [...batches(w)].map(({ events }) => {
+        const stored = events.map(storedEvent);
+        return [
+          raw.id,
+          stored.map((e) => e.event.id),
+          stored.map((e) => e.event.sessionId),
+          stored.map((e) => e.event.type),
+          stored.map((e) => e.event.at),
+          stored.map((e) => e.text),
+          stored.map((e) => e.hash),
+        ];
+      });
+    const insert = (params: unknown[]) =>
+      store.db.query(
+        `INSERT INTO events (tenant_id, id, session_id, type, at, body, content_hash)
+         SELECT $1, e.id, e.session_id, e.type, e.at, e.body::jsonb, e.hash
+           FROM unnest($2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[], $7::text[])
+             AS e(id, session_id, type, at, body, hash)`,
+        params,
+      );
+    for (const params of rows(warm)) await insert(params);
+    const prepared = rows(workload);
+    let inserted = 0;
+    const started = performance.now();
+    for (const params of prepared) inserted += (await insert(params)).rowCount ?? 0;
+    const rawRate = inserted / ((performance.now() - started) / 1000);
+    log(
+      `  raw INSERT: ${inserted} rows, ${rawRate.toFixed(0)} rows/s; intake is ${((100 * intakeRate) / rawRate).toFixed(0)} % of it`,
+    );
+    await dropTenants(store.db, [tenant.id, raw.id]);
+    return { events: intake.events, batches: intake.batches, intakeRate, rawRate };
+  } finally {
+    await store.close();
+  }
+}

@@ -1,0 +1,222 @@
+/**
+ * The bench's report: one table of goals with PASS/FAIL, the latency detail of every call and the CPU
+ * profiles' hot functions, printed and (unless --no-report) written into BENCHMARKS.md — the store's
+ * "latest" section replaced, one line added to the history.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CallTiming, ReadRatio, Responsiveness } from './measure.js';
+import type { IntakeRatio } from './intake.js';
+import type { ProfileSummary } from './profile.js';
+import { int, ms } from './stats.js';
+import { ROOT } from './procs.js';
+
+export type Store = 'postgres' | 'embedded';
+
+export interface Storage {
+  eventsBytes: number;
+  sessionsBytes: number;
+  sessions: number;
+}
+
+export interface Results {
+  store: Store;
+  scale: number;
+  date: string;
+  machine: string;
+  /** The machine's 1-minute load average when the run started: other work competes for its cores. */
+  loadAverage: number;
+  dataset: string;
+  flags: string;
+  /** Clients of the concurrent measurement. */
+  concurrency: number;
+  lists: CallTiming[];
+  gets: CallTiming[];
+  read: ReadRatio | null;
+  intake: IntakeRatio | null;
+  storage: Storage | null;
+  responsive: Responsiveness | null;
+  profiles: ProfileSummary[];
+}
+
+interface GoalRow {
+  what: string;
+  measured: string;
+  goal: string;
+  pass: boolean | null;
+}
+
+/** The issue's goals; `null` where a store has none. */
+export const GOALS = {
+  postgres: {
+    scale: 1_000_000,
+    listP95: 100,
+    readShare: 0.5,
+    readP99: 20,
+    intakeShare: 0.5,
+    bytesPerSession: 6 * 1024,
+    maxWait: null,
+  },
+  embedded: {
+    scale: 200_000,
+    listP95: 300,
+    readShare: 0.3,
+    readP99: null,
+    intakeShare: 0.5,
+    bytesPerSession: null,
+    maxWait: 100,
+  },
+} as const;
+
+const verdict = (pass: boolean | null) => (pass === null ? '–' : pass ? 'PASS' : 'FAIL');
+const pct = (x: number) => `${(100 * x).toFixed(0)} %`;
+
+export function goalRows(r: Results): GoalRow[] {
+  const g = GOALS[r.store];
+  const rows: GoalRow[] = [];
+  for (const t of r.lists) {
+    rows.push({
+      what: `${t.call.name} — ${t.call.page}: p95, 1 client`,
+      measured: `${ms(t.single.latency.p95)} ms`,
+      goal: `≤ ${g.listP95} ms`,
+      pass: t.single.latency.p95 <= g.listP95,
+    });
+  }
+  if (r.read) {
+    const share = r.read.app.rps / r.read.fixed.rps;
+    rows.push({
+      what: 'GET /v1/sessions/{id} vs Fastify serving the same bytes statically, 32 connections',
+      measured: `${pct(share)} (${int(r.read.app.rps)} vs ${int(r.read.fixed.rps)} req/s)`,
+      goal: `≥ ${pct(g.readShare)}`,
+      pass: share >= g.readShare,
+    });
+    rows.push({
+      what: 'GET /v1/sessions/{id}: p99, 32 connections',
+      measured: `${ms(r.read.app.latency.p99)} ms (static: ${ms(r.read.fixed.latency.p99)} ms)`,
+      goal: g.readP99 === null ? '–' : `≤ ${g.readP99} ms`,
+      pass: g.readP99 === null ? null : r.read.app.latency.p99 <= g.readP99,
+    });
+  }
+  if (r.intake) {
+    const share = r.intake.intakeRate / r.intake.rawRate;
+    rows.push({
+      what: 'intake (POST /v1/events, 1 client) vs raw batched INSERT of the same rows',
+      measured: `${pct(share)} (${int(r.intake.intakeRate)} vs ${int(r.intake.rawRate)} events/s)`,
+      goal: `≥ ${pct(g.intakeShare)}`,
+      pass: share >= g.intakeShare,
+    });
+  }
+  if (r.storage) {
+    const per = (r.storage.eventsBytes + r.storage.sessionsBytes) / r.storage.sessions;
+    rows.push({
+      what: 'storage per session (events + sessions, with indexes and TOAST)',
+      measured: `${int(per)} B (events ${int(r.storage.eventsBytes / r.storage.sessions)} + sessions ${int(r.storage.sessionsBytes / r.storage.sessions)})`,
+      goal: g.bytesPerSession === null ? '–' : `≤ ${int(g.bytesPerSession)} B (6 KB)`,
+      pass: g.bytesPerSession === null ? null : per <= g.bytesPerSession,
+    });
+  }
+  if (r.responsive) {
+    for (const [label, result] of [
+      ['/healthz', r.responsive.healthz],
+      ["another tenant's GET /v1/sessions/{id}", r.responsive.otherTenant],
+    ] as const) {
+      rows.push({
+        what: `${label} while a tenant runs heavy queries: longest wait`,
+        measured: `${ms(result.latency.max)} ms (p99 ${ms(result.latency.p99)}, n ${result.latency.n})`,
+        goal: g.maxWait === null ? '–' : `≤ ${g.maxWait} ms`,
+        pass: g.maxWait === null ? null : result.latency.max <= g.maxWait,
+      });
+    }
+  }
+  return rows;
+}
+
+export function markdown(r: Results): string {
+  const g = GOALS[r.store];
+  const rows = goalRows(r);
+  const judged = rows.filter((row) => row.pass !== null);
+  const lines = [
+    `### ${r.store === 'postgres' ? 'PostgreSQL' : 'Embedded (PGlite)'}, ${int(r.scale)} sessions — ${r.date}`,
+    '',
+    `Machine: ${r.machine}.  `,
+    `Dataset: ${r.dataset}.  `,
+    `Run: \`npm run bench -- ${r.flags}\`.` +
+      (r.scale === g.scale
+        ? ''
+        : ` The goals are set for ${int(g.scale)} sessions; at ${int(r.scale)} the verdicts are indicative.`),
+    '',
+    `**${judged.filter((row) => row.pass).length} of ${judged.length} goals met.**`,
+    '',
+    '| measure | measured | goal | verdict |',
+    '|---|---|---|---|',
+    ...rows.map((row) => `| ${row.what} | ${row.measured} | ${row.goal} | ${verdict(row.pass)} |`),
+  ];
+  const timings = [...r.lists, ...r.gets];
+  if (timings.length > 0) {
+    lines.push(
+      '',
+      `Latency in ms, 1 client and ${r.concurrency} clients (n: requests measured with 1 client):`,
+      '',
+      `| call | page | 1 client p50 | p95 | p99 | n | ${r.concurrency} clients p50 | p95 | p99 | req/s |`,
+      '|---|---|---|---|---|---|---|---|---|---|',
+      ...timings.map(
+        (t) =>
+          `| ${t.call.name} | ${t.call.page} | ${ms(t.single.latency.p50)} | ${ms(t.single.latency.p95)} | ${ms(t.single.latency.p99)} | ${t.single.latency.n} | ${ms(t.concurrent.latency.p50)} | ${ms(t.concurrent.latency.p95)} | ${ms(t.concurrent.latency.p99)} | ${int(t.concurrent.rps)} |`,
+      ),
+    );
+  }
+  if (r.responsive) {
+    lines.push(
+      '',
+      `Heavy queries for the responsiveness rows: ${r.responsive.heavyCalls.join(', ')} at 2 clients (p50 ${ms(r.responsive.heavy.latency.p50)} ms); probes at 20 requests/s each.`,
+    );
+  }
+  for (const p of r.profiles) {
+    lines.push(
+      '',
+      `CPU profile of the server, ${p.label} (${int(p.busyMs)} ms busy): top ${p.top.length} functions by self time`,
+      '',
+      '| function | where | self ms | share |',
+      '|---|---|---|---|',
+      ...p.top.map((f) => `| \`${f.name}\` | ${f.where || '–'} | ${int(f.selfMs)} | ${pct(f.share)} |`),
+    );
+  }
+  return lines.join('\n');
+}
+
+/** One line of history: the date, the size and each goal's verdict in brief. */
+function historyLine(r: Results): string {
+  const rows = goalRows(r).filter((row) => row.pass !== null);
+  const worst = [...r.lists].sort((a, b) => b.single.latency.p95 - a.single.latency.p95)[0];
+  const parts = [
+    `${rows.filter((row) => row.pass).length}/${rows.length} goals met`,
+    ...(worst
+      ? [`slowest list p95 ${ms(worst.single.latency.p95)} ms (${worst.call.dialect} ${worst.call.page})`]
+      : []),
+    ...(r.read ? [`GET by id ${pct(r.read.app.rps / r.read.fixed.rps)} of static`] : []),
+    ...(r.intake ? [`intake ${pct(r.intake.intakeRate / r.intake.rawRate)} of raw`] : []),
+    ...(r.storage
+      ? [`${int((r.storage.eventsBytes + r.storage.sessionsBytes) / r.storage.sessions)} B/session`]
+      : []),
+  ];
+  return `- ${r.date} — ${r.store}, ${int(r.scale)} sessions (load average ${r.loadAverage.toFixed(1)}): ${parts.join('; ')}.`;
+}
+
+/** Writes the store's latest section and a history line into BENCHMARKS.md. */
+export function writeBenchmarks(r: Results): string {
+  const path = join(ROOT, 'BENCHMARKS.md');
+  let text = readFileSync(path, 'utf8');
+  const start = `<!-- bench:${r.store}:start -->`;
+  const end = `<!-- bench:${r.store}:end -->`;
+  const section = `${start}\n${markdown(r)}\n${end}`;
+  const from = text.indexOf(start);
+  const to = text.indexOf(end);
+  if (from >= 0 && to > from) text = text.slice(0, from) + section + text.slice(to + end.length);
+  else if (text.includes('<!-- bench:latest -->'))
+    text = text.replace('<!-- bench:latest -->', `<!-- bench:latest -->\n\n${section}`);
+  else text = `${text.trimEnd()}\n\n${section}\n`;
+  if (text.includes('<!-- bench:history -->'))
+    text = text.replace('<!-- bench:history -->', `<!-- bench:history -->\n${historyLine(r)}`);
+  writeFileSync(path, text);
+  return path;
+}
