@@ -25,6 +25,7 @@ import { targetPolicy, type TargetPolicy } from './webhooks/targets.js';
 import type { Links } from './sessions/map.js';
 import { tenantRoutes } from './tenants/routes.js';
 import { eventRoutes } from './events/routes.js';
+import { exportRoutes } from './exports/routes.js';
 import { sessionRoutes } from './sessions/routes.js';
 import { fileRoutes } from './files/routes.js';
 
@@ -251,6 +252,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   tenantRoutes(app, deps);
   eventRoutes(app, deps);
   sessionRoutes(app, deps);
+  exportRoutes(app, deps);
   fileRoutes(app, deps);
   mluviiIntakeRoutes(app, deps);
   await app.register(mluviiRoutes(deps));

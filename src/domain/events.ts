@@ -90,9 +90,15 @@ export const CONTAINMENT_TYPES = ['selfService', 'dropOff', 'agent'] as const;
 export type Containment = (typeof CONTAINMENT_TYPES)[number];
 
 /** A union of string literals, typed as such. */
-export const literals = <T extends readonly string[]>(values: T): TUnsafe<T[number]> =>
+export const literals = <T extends readonly string[]>(
+  values: T,
+  options: { description?: string } = {},
+): TUnsafe<T[number]> =>
   // At run time a real union of literals (so the TypeBox compiler checks it); statically the string union.
-  Type.Union(values.map((v) => Type.Literal(v)));
+  Type.Union(
+    values.map((v) => Type.Literal(v)),
+    options,
+  );
 
 const Guest = Type.Object({
   identity: Opt(Str(200)),

@@ -53,12 +53,11 @@ function instant(name: string, value: string): string {
   return new Date(ms).toISOString();
 }
 
-/** One page of sessions, newest first (created, then id), with the cursor of the next page. */
-export async function listSessions(
-  q: Queryable,
-  tenantId: string,
-  query: ListQuery,
-): Promise<{ docs: Session[]; nextCursor: string | null }> {
+/** The list filters of `GET /v1/sessions` (and of the export), shared by every query that takes them. */
+export type SessionFilters = Omit<ListQuery, 'limit' | 'cursor'>;
+
+/** WHERE clauses and their parameters for a tenant's sessions matching `query`; parameters start at $1. */
+export function sessionWhere(tenantId: string, query: SessionFilters): { where: string[]; params: unknown[] } {
   const where = ['tenant_id = $1'];
   const params: unknown[] = [tenantId];
   const add = (sql: (p: string) => string, value: unknown) => {
@@ -77,6 +76,16 @@ export async function listSessions(
   if (query.group !== undefined) add((p) => `group_ids @> ARRAY[${p}::integer]`, query.group);
   if (query.bot) add((p) => `bot_ids @> ARRAY[${p}::text]`, query.bot);
   if (query.containment) add((p) => `containment = ${p}`, query.containment);
+  return { where, params };
+}
+
+/** One page of sessions, newest first (created, then id), with the cursor of the next page. */
+export async function listSessions(
+  q: Queryable,
+  tenantId: string,
+  query: ListQuery,
+): Promise<{ docs: Session[]; nextCursor: string | null }> {
+  const { where, params } = sessionWhere(tenantId, query);
   if (query.cursor) {
     const cursor = decodeCursor(query.cursor);
     params.push(cursor.created, cursor.id);

@@ -1,0 +1,179 @@
+/**
+ * Bulk export of a tenant's sessions: every session matching the list filters, oldest first (created, then
+ * id), read in keyset batches so that server memory stays flat whatever the range, and written as NDJSON
+ * (one `GET /v1/sessions` summary a line) or CSV (one row a session, or one row an operator leg). A broken
+ * download resumes with `after=<sessionId of the last complete line>`.
+ */
+import { stringify } from 'csv-stringify/sync';
+import type { Queryable } from '../db/store.js';
+import { DURATION_NAMES, operatorDurations } from '../domain/durations.js';
+import type { Session } from '../domain/session.js';
+import { AppError } from '../http/errors.js';
+import { sessionWhere, type SessionFilters } from '../sessions/repository.js';
+import { toSummary } from '../sessions/map.js';
+import type { SessionSummary } from '../sessions/schemas.js';
+
+/** Sessions read per query: big enough to amortise the round trip, small enough to keep memory flat. */
+export const EXPORT_BATCH = 1000;
+
+export type ExportFormat = 'ndjson' | 'csv';
+export type ExportRows = 'sessions' | 'operators';
+
+export interface ExportRequest {
+  tenantId: string;
+  filters: SessionFilters;
+  format: ExportFormat;
+  rows: ExportRows;
+  /** Resume after this session (the last one a broken download received). */
+  after?: string | undefined;
+  /** The clock running durations of open sessions are computed against: one instant for the whole export. */
+  now: number;
+  /** Sessions a query (default EXPORT_BATCH). */
+  batch?: number;
+}
+
+const list = (values: readonly (string | number)[]) => values.join(';');
+
+/** The CSV columns of a session row, in order (docs/export.md). */
+export const SESSION_COLUMNS = [
+  'sessionId',
+  'channel',
+  'source',
+  'direction',
+  'status',
+  'created',
+  'started',
+  'guestJoined',
+  'ended',
+  ...DURATION_NAMES.map((name) => `${name}Ms`),
+  'containment',
+  'groupIds',
+  'operatorIds',
+  'botIds',
+  'eventCount',
+] as const;
+
+/** The CSV columns of an operator-leg row, in order (docs/export.md). */
+export const OPERATOR_COLUMNS = [
+  'sessionId',
+  'channel',
+  'created',
+  'operatorId',
+  'userId',
+  'userName',
+  'joined',
+  'left',
+  'concluded',
+  'queueMs',
+  'acwMs',
+] as const;
+
+function sessionRecord(summary: SessionSummary): Record<string, unknown> {
+  const durations = summary.durations as Record<string, number | null>;
+  return {
+    sessionId: summary.sessionId,
+    channel: summary.channel,
+    source: summary.source,
+    direction: summary.direction,
+    status: summary.status,
+    created: summary.created,
+    started: summary.started,
+    guestJoined: summary.guestJoined,
+    ended: summary.ended,
+    ...Object.fromEntries(DURATION_NAMES.map((name) => [`${name}Ms`, durations[name]])),
+    containment: summary.containment,
+    groupIds: list(summary.groups.map((g) => g.id)),
+    operatorIds: list(summary.operatorIds),
+    botIds: list(summary.botIds),
+    eventCount: summary.eventCount,
+  };
+}
+
+const isoOrNull = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+function operatorRecords(doc: Session, now: number): Record<string, unknown>[] {
+  return doc.operators.map((op) => {
+    const durations = operatorDurations(doc, op, now);
+    return {
+      sessionId: doc.sessionId,
+      channel: doc.channel,
+      created: new Date(doc.created).toISOString(),
+      operatorId: op.id,
+      userId: op.userId,
+      userName: op.userName,
+      joined: isoOrNull(op.joined),
+      left: isoOrNull(op.left),
+      concluded: isoOrNull(op.concluded),
+      queueMs: durations.queue,
+      acwMs: durations.acw,
+    };
+  });
+}
+
+/** Where a resumed export starts: just after the named session, which must be the tenant's. */
+async function resumePoint(
+  q: Queryable,
+  tenantId: string,
+  after: string,
+): Promise<{ created: Date; id: string }> {
+  const result = await q.query<{ created: Date; id: string }>(
+    'SELECT created, id FROM sessions WHERE tenant_id = $1 AND session_id = $2',
+    [tenantId, after],
+  );
+  const row = result.rows[0];
+  if (!row) {
+    throw new AppError('validation_failed', `after: no session '${after}' to resume after`, [
+      { field: 'after', message: 'names no session of this tenant' },
+    ]);
+  }
+  return row;
+}
+
+/**
+ * The export's text in chunks, one chunk a batch, pulled by the consumer (so a slow client slows the reads,
+ * it never makes them pile up). Checks `after` before the first chunk, so that a bad resume point is a 400.
+ */
+export async function exportChunks(q: Queryable, request: ExportRequest): Promise<AsyncGenerator<string>> {
+  let position = request.after ? await resumePoint(q, request.tenantId, request.after) : null;
+  const { where, params } = sessionWhere(request.tenantId, request.filters);
+  const csv = request.format === 'csv';
+  const columns = request.rows === 'operators' ? OPERATOR_COLUMNS : SESSION_COLUMNS;
+  const batch = request.batch ?? EXPORT_BATCH;
+
+  return (async function* () {
+    if (csv) yield stringify([], { header: true, columns: [...columns] });
+    for (;;) {
+      const batchParams = [...params];
+      const clauses = [...where];
+      if (position) {
+        batchParams.push(position.created, position.id);
+        clauses.push(
+          `(created, id) > ($${batchParams.length - 1}::timestamptz, $${batchParams.length}::bigint)`,
+        );
+      }
+      batchParams.push(batch);
+      const result = await q.query<{ id: string; created: Date; doc: Session }>(
+        `SELECT id, created, doc - 'log' - 'statusHistory' - 'activities' AS doc
+           FROM sessions WHERE ${clauses.join(' AND ')}
+          ORDER BY created, id LIMIT $${batchParams.length}`,
+        batchParams,
+      );
+      const rows = result.rows;
+      if (rows.length === 0) return;
+      const records =
+        request.rows === 'operators'
+          ? rows.flatMap((r) => operatorRecords(r.doc, request.now))
+          : rows.map((r) => toSummary(r.doc, request.now));
+      if (csv) {
+        const flat =
+          request.rows === 'operators' ? records : (records as SessionSummary[]).map(sessionRecord);
+        yield stringify(flat, { columns: [...columns], cast: { boolean: (v) => String(v) } });
+      } else {
+        yield records.map((r) => JSON.stringify(r)).join('\n') + '\n';
+      }
+      const last = rows[rows.length - 1];
+      position = { created: last.created, id: last.id };
+      if (rows.length < batch) return;
+    }
+  })();
+}
