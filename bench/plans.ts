@@ -36,6 +36,7 @@ function recording(db: Db): { db: Db; take(): Recorded[] } {
     kind: db.kind,
     ...watch(db),
     tx: (fn) => db.tx((q) => fn(watch(q))),
+    poolStats: () => db.poolStats(),
     close: () => db.close(),
   };
   return {

@@ -26,6 +26,8 @@ import type { Links } from './sessions/map.js';
 import { tenantRoutes } from './tenants/routes.js';
 import { eventRoutes } from './events/routes.js';
 import { exportRoutes } from './exports/routes.js';
+import { createMetrics, type Metrics } from './observability/metrics.js';
+import { pendingMigrations } from './db/migrate.js';
 import { sessionRoutes } from './sessions/routes.js';
 import { fileRoutes } from './files/routes.js';
 
@@ -57,6 +59,8 @@ export interface AppDeps {
   baseUrl(request: FastifyRequest): string;
   /** Which non-public webhook targets the operator allows (for checks at registration). */
   webhookTargets: TargetPolicy;
+  /** Prometheus metrics of this app (`GET /metrics`). */
+  metrics: Metrics;
 }
 
 export interface AppOptions {
@@ -124,10 +128,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     onQueued: options.onWebhooksQueued,
   });
   let lastBase = 'http://localhost';
+  const metrics = createMetrics(options.db, options.now ?? Date.now);
   const deps: AppDeps = {
     keys: await loadKeyring(options.db),
     observer,
-    ingest: (tenantId, raw, batchOptions) => ingest(options.db, tenantId, raw, observer, batchOptions),
+    metrics,
+    async ingest(tenantId, raw, batchOptions) {
+      const started = performance.now();
+      const result = await ingest(options.db, tenantId, raw, observer, batchOptions);
+      metrics.intake(result.accepted, result.duplicates, (performance.now() - started) / 1000);
+      return result;
+    },
     baseUrl,
     webhookTargets: targetPolicy(options.webhookAllow),
     db: options.db,
@@ -168,6 +179,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       durationMs: Math.round(reply.elapsedTime * 10) / 10,
       tenant: request.principal?.tenant.id ?? null,
     };
+    metrics.request(line.method, line.route, line.status, reply.elapsedTime / 1000);
     if (reply.statusCode >= 500) request.log.error(line, 'request failed');
     else request.log.info(line, 'request');
     done();
@@ -246,6 +258,54 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       } catch {
         return reply.code(503).send({ status: 'unavailable', store: options.db.kind });
       }
+    },
+  );
+
+  app.get(
+    '/readyz',
+    {
+      schema: {
+        tags: ['health'],
+        summary: 'Readiness: 200 when the store answers and every migration of this build is applied',
+        response: {
+          200: Type.Object({ status: Type.Literal('ready'), store: Type.String() }),
+          503: Type.Object({
+            status: Type.String(),
+            store: Type.String(),
+            pendingMigrations: Type.Optional(Type.Array(Type.String())),
+          }),
+        },
+      },
+    },
+    async (request, reply) => {
+      let pending: string[];
+      try {
+        pending = await pendingMigrations(options.db);
+      } catch (error) {
+        request.log.warn({ err: error }, 'readiness: store unreachable');
+        return reply.code(503).send({ status: 'unavailable', store: options.db.kind });
+      }
+      if (pending.length > 0) {
+        return reply
+          .code(503)
+          .send({ status: 'migrating', store: options.db.kind, pendingMigrations: pending });
+      }
+      return { status: 'ready' as const, store: options.db.kind };
+    },
+  );
+
+  app.get(
+    '/metrics',
+    {
+      schema: {
+        tags: ['health'],
+        summary: 'Prometheus metrics (text exposition format); unauthenticated, no tenant data',
+        produces: ['text/plain; version=0.0.4'],
+      },
+    },
+    async (_request, reply) => {
+      const text = await metrics.registry.metrics();
+      return reply.type(metrics.registry.contentType).send(text);
     },
   );
 

@@ -64,6 +64,7 @@ export async function startServer(
     baseBackoffMs: config.webhookBackoffMs,
     allow: app.switchboard.webhookTargets,
     onError: (error) => log(`webhook dispatcher: ${String(error)}`),
+    onAttempt: (result) => app.switchboard.metrics.delivery(result),
   });
   kick = () => dispatcher.kick();
   const stopMaintenance = scheduleMaintenance(db, config.maintenanceIntervalMs, (error) =>

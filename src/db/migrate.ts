@@ -27,6 +27,13 @@ export function loadMigrations(dir = MIGRATIONS_DIR): Migration[] {
     .sort((a, b) => a.version - b.version);
 }
 
+/** The migrations this build has that the store has not applied (empty when it is up to date). */
+export async function pendingMigrations(db: Db, migrations = loadMigrations()): Promise<string[]> {
+  const result = await db.query<{ version: number }>('SELECT version FROM schema_migrations');
+  const done = new Set(result.rows.map((r) => Number(r.version)));
+  return migrations.filter((m) => !done.has(m.version)).map((m) => m.name);
+}
+
 /** Applies every migration not yet recorded; returns the names applied. */
 export async function migrate(db: Db, migrations = loadMigrations()): Promise<string[]> {
   await db.query(`CREATE TABLE IF NOT EXISTS schema_migrations (

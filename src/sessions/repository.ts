@@ -57,7 +57,10 @@ function instant(name: string, value: string): string {
 export type SessionFilters = Omit<ListQuery, 'limit' | 'cursor'>;
 
 /** WHERE clauses and their parameters for a tenant's sessions matching `query`; parameters start at $1. */
-export function sessionWhere(tenantId: string, query: SessionFilters): { where: string[]; params: unknown[] } {
+export function sessionWhere(
+  tenantId: string,
+  query: SessionFilters,
+): { where: string[]; params: unknown[] } {
   const where = ['tenant_id = $1'];
   const params: unknown[] = [tenantId];
   const add = (sql: (p: string) => string, value: unknown) => {

@@ -29,6 +29,8 @@ export interface DispatcherOptions {
   /** Deliveries sent at once (default 8). */
   concurrency?: number;
   onError?: (error: unknown) => void;
+  /** Told the result of every attempt (metrics): delivered, pending again, or failed for good. */
+  onAttempt?: (result: 'delivered' | 'retry' | 'failed') => void;
 }
 
 export interface Dispatcher {
@@ -118,6 +120,7 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
     await options.db.tx((q) =>
       recordAttempt(q, delivery, { at, status, error, durationMs: at - started, result }),
     );
+    options.onAttempt?.(result.state === 'pending' ? 'retry' : result.state);
   }
 
   async function drain(): Promise<void> {
