@@ -371,8 +371,16 @@ program
   .command('export')
   .description('download every session of a range from a server as NDJSON or CSV (docs/export.md)')
   .requiredOption('--url <url>', 'the Switchboard server')
-  .requiredOption('--client-id <id>', 'client id')
-  .requiredOption('--client-secret <secret>', 'client secret')
+  .requiredOption(
+    '--client-id <id>',
+    'client id (env SWITCHBOARD_CLIENT_ID)',
+    process.env.SWITCHBOARD_CLIENT_ID,
+  )
+  .requiredOption(
+    '--client-secret <secret>',
+    'client secret (env SWITCHBOARD_CLIENT_SECRET)',
+    process.env.SWITCHBOARD_CLIENT_SECRET,
+  )
   .option('--out <file>', 'write to this file (default: standard output)')
   .option('--resume', 'continue an --out file a broken download left, after its last complete line')
   .option('--format <format>', 'ndjson or csv', 'ndjson')
