@@ -10,6 +10,7 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import cliProgress from 'cli-progress';
+import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, readFileSync, truncateSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -21,6 +22,11 @@ import { simulate } from './simulator/simulate.js';
 import type { SessionEvent } from './domain/events.js';
 import { StoreLockedError } from './db/lock.js';
 import { koreToken } from './dialects/kore/token.js';
+import { AppError } from './http/errors.js';
+import { packageRoot } from './paths.js';
+
+const packageVersion = () =>
+  (JSON.parse(readFileSync(`${packageRoot}package.json`, 'utf8')) as { version: string }).version;
 
 const integer =
   (name: string, min = 0) =>
@@ -31,10 +37,56 @@ const integer =
     return n;
   };
 
+/** A server's answer the command cannot use (status and what it said), reported without a stack. */
+class ServerAnswerError extends Error {}
+
+/** Network and database failures a user meets every day, as one line saying what to check; else null. */
+function everydayMessage(error: unknown): string | null {
+  if (error instanceof AppError || error instanceof ServerAnswerError) return error.message;
+  const e = (error instanceof TypeError && error.cause ? error.cause : error) as NodeJS.ErrnoException & {
+    address?: string;
+    port?: number;
+    hostname?: string;
+  };
+  const where = e.address ? `${e.address}${e.port ? `:${e.port}` : ''}` : (e.hostname ?? 'the server');
+  switch (e.code) {
+    case 'EADDRINUSE':
+      return `${where} is already in use: another server runs there; choose another with --port`;
+    case 'EACCES':
+      return e.syscall === 'listen'
+        ? `not allowed to listen on ${where} (ports below 1024 need privileges)`
+        : `permission denied: ${e.path ?? e.message}`;
+    case 'ECONNREFUSED':
+    case 'ECONNRESET':
+    case 'EHOSTUNREACH':
+    case 'ETIMEDOUT':
+      return `cannot reach ${where} (${e.code}): is it running, and is the URL right?`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `cannot resolve ${e.hostname ?? where} (${e.code}): check the host name in the URL`;
+    case '28P01':
+    case '28000':
+      return `the database refused the credentials of DATABASE_URL: ${e.message}`;
+    case '3D000':
+      return `${e.message}: create it, or fix the database name in DATABASE_URL`;
+    default:
+      // fetch's own refusals (a blocked port, a malformed URL) carry no code, only a message.
+      return error instanceof TypeError && error.cause instanceof Error
+        ? `cannot reach the server: ${error.cause.message}`
+        : null;
+  }
+}
+
+/**
+ * Ends the command with a message and an exit code: 2 for a usage or configuration error, 1 for anything
+ * else. Everyday failures (a refused secret, an unreachable URL or database, a port in use) are one line;
+ * only the unexpected prints a stack.
+ */
 function fail(error: unknown): never {
-  const known = error instanceof ConfigError || error instanceof StoreLockedError;
-  console.error(`switchboard: ${known ? error.message : ((error as Error).stack ?? String(error))}`);
-  process.exit(known ? 2 : 1);
+  const usage = error instanceof ConfigError || error instanceof StoreLockedError;
+  const message = usage ? error.message : (everydayMessage(error) ?? (error as Error).stack ?? String(error));
+  console.error(`switchboard: ${message}`);
+  process.exit(usage ? 2 : 1);
 }
 
 /**
@@ -49,6 +101,19 @@ function endQuietlyOnClosedPipe(stream: NodeJS.WriteStream): void {
   });
 }
 endQuietlyOnClosedPipe(process.stdout);
+
+/** What a server's error answer means to the user, in one line (never the credentials that were sent). */
+async function answerProblem(call: string, response: Response): Promise<string> {
+  const text = await response.text();
+  let message = text.slice(0, 500);
+  try {
+    message = (JSON.parse(text) as { error?: { message?: string } }).error?.message ?? message;
+  } catch {
+    // not JSON: the text itself
+  }
+  if (response.status === 401) return `${call}: the server refused the client id or secret (401): ${message}`;
+  return `${call} answered ${response.status}: ${message}`;
+}
 
 interface ExportFlags {
   url: string;
@@ -103,7 +168,7 @@ async function exportToFile(flags: ExportFlags): Promise<void> {
     },
   });
   if (!response.ok || !response.body)
-    throw new ConfigError(`GET /v1/exports/sessions answered ${response.status}: ${await response.text()}`);
+    throw new ServerAnswerError(await answerProblem('GET /v1/exports/sessions', response));
   const out = flags.out ? createWriteStream(flags.out, { flags: append ? 'a' : 'w' }) : process.stdout;
   const bar = process.stderr.isTTY
     ? new cliProgress.SingleBar({ format: 'export {value} lines' }, cliProgress.Presets.shades_classic)
@@ -137,7 +202,17 @@ async function exportToFile(flags: ExportFlags): Promise<void> {
   if (flags.out) console.error(`exported ${count} lines to ${flags.out}`);
 }
 
-const program = new Command('switchboard').description('Contact-center session engine').showHelpAfterError();
+const program = new Command('switchboard')
+  .description('Contact-center session engine')
+  .version(packageVersion(), '-V, --version')
+  .showHelpAfterError()
+  // Usage errors (an unknown flag, a missing or bad value) exit 2 as documented; help and --version exit 0.
+  // Subcommands inherit this.
+  .exitOverride((error) => {
+    process.exit(
+      ['commander.helpDisplayed', 'commander.help', 'commander.version'].includes(error.code) ? 0 : 2,
+    );
+  });
 
 program
   .command('serve')
@@ -158,8 +233,11 @@ program
   .action(async (flags: Record<string, string | boolean | undefined>) => {
     try {
       const config = parseServerConfig(flags);
+      // The demo's quick tour creates tenants: without a configured admin token it gets one for this run.
+      const demoAdminToken = config.demo && !config.adminToken ? randomBytes(24).toString('hex') : undefined;
+      if (demoAdminToken) config.adminToken = demoAdminToken;
       const server = await startServer(config);
-      printBanner(server.url, server.db.kind, config.dataDir, server.demo);
+      printBanner(server.url, server.db.kind, config.dataDir, server.demo, demoAdminToken);
       const shutdown = (signal: string) => {
         console.log(`\n${signal}: shutting down…`);
         server.stop().then(
@@ -179,6 +257,7 @@ function printBanner(
   kind: string,
   dataDir: string,
   demo: { clientId: string; clientSecret: string; tenantId: string; departmentId: number } | null,
+  adminToken: string | undefined,
 ): void {
   const lines = [
     `Switchboard is listening on ${url}  (store: ${kind === 'embedded' ? `embedded PGlite in ${dataDir}` : 'PostgreSQL'})`,
@@ -199,6 +278,14 @@ function printBanner(
       'mluvii Public API token, and a Kore.ai auth JWT:',
       `  curl -s ${url}/login/connect/token -d grant_type=client_credentials -d client_id=${demo.clientId} -d client_secret=${demo.clientSecret}`,
       `  npx switchboard token kore --client-id ${demo.clientId} --client-secret ${demo.clientSecret}`,
+    );
+  }
+  if (adminToken) {
+    lines.push(
+      '',
+      'Admin token for this run (set SWITCHBOARD_ADMIN_TOKEN to choose a lasting one):',
+      `  export SWITCHBOARD_ADMIN_TOKEN=${adminToken}`,
+      `  curl -s -X POST ${url}/v1/tenants -H "Authorization: Bearer $SWITCHBOARD_ADMIN_TOKEN" -H 'Content-Type: application/json' -d '{"name":"Acme"}'`,
     );
   }
   console.log(lines.join('\n'));
@@ -343,6 +430,8 @@ async function post(
   let batch: SessionEvent[] = [];
   let sent = 0;
   let done = 0;
+  let accepted = 0;
+  let duplicates = 0;
   const flush = async () => {
     if (batch.length === 0) return;
     const response = await fetch(new URL('/v1/events', url), {
@@ -350,8 +439,10 @@ async function post(
       headers: { authorization: auth, 'content-type': 'application/x-ndjson' },
       body: batch.map((e) => JSON.stringify(e)).join('\n'),
     });
-    if (!response.ok)
-      throw new Error(`POST /v1/events answered ${response.status}: ${await response.text()}`);
+    if (!response.ok) throw new ServerAnswerError(await answerProblem('POST /v1/events', response));
+    const result = (await response.json()) as { accepted: number; duplicates: number };
+    accepted += result.accepted;
+    duplicates += result.duplicates;
     sent += batch.length;
     batch = [];
   };
@@ -364,7 +455,9 @@ async function post(
   await flush();
   bar?.update(done, { events: sent });
   bar?.stop();
-  console.error(`posted ${sent} events of ${done} sessions to ${url}`);
+  console.error(
+    `posted ${sent} events of ${done} sessions to ${url}: ${accepted} accepted, ${duplicates} duplicates (already there)`,
+  );
 }
 
 program

@@ -95,6 +95,21 @@ export interface ServeFlags {
 
 export class ConfigError extends Error {}
 
+/** A bad setting's value as an error message may show it: never a secret, never a URL's password. */
+function shown(key: string, value: unknown): string {
+  if (key === 'adminToken' && typeof value === 'string') return `${value.length} characters`;
+  if (key === 'databaseUrl' && typeof value === 'string') {
+    try {
+      const url = new URL(value);
+      if (url.password) url.password = '***';
+      return JSON.stringify(url.toString());
+    } catch {
+      return 'a value that is not a URL';
+    }
+  }
+  return JSON.stringify(value);
+}
+
 export function parseServerConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const dataDir = resolve(flags.data ?? env.SWITCHBOARD_DATA ?? './data');
   const candidate = {
@@ -138,7 +153,7 @@ export function parseServerConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = pr
         const what = bad.length > 0 ? `not an address or CIDR range: ${bad.join(', ')}` : 'no address given';
         return `  ${names[key]}: ${what}`;
       }
-      return `  ${names[key] ?? key}: ${e.message} (got ${JSON.stringify(e.value)})`;
+      return `  ${names[key] ?? key}: ${e.message} (got ${shown(key, e.value)})`;
     });
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
