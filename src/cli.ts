@@ -49,7 +49,7 @@ function everydayMessage(error: unknown): string | null {
     hostname?: string;
   };
   const where = e.address ? `${e.address}${e.port ? `:${e.port}` : ''}` : (e.hostname ?? 'the server');
-  switch (e.code) {
+  switch (e.code ?? '') {
     case 'EADDRINUSE':
       return `${where} is already in use: another server runs there; choose another with --port`;
     case 'EACCES':
