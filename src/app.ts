@@ -26,6 +26,7 @@ import type { Links } from './sessions/map.js';
 import { tenantRoutes } from './tenants/routes.js';
 import { eventRoutes } from './events/routes.js';
 import { exportRoutes } from './exports/routes.js';
+import { retentionRoutes } from './retention/routes.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { pendingMigrations } from './db/migrate.js';
 import { sessionRoutes } from './sessions/routes.js';
@@ -313,6 +314,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   eventRoutes(app, deps);
   sessionRoutes(app, deps);
   exportRoutes(app, deps);
+  retentionRoutes(app, deps);
   fileRoutes(app, deps);
   mluviiIntakeRoutes(app, deps);
   await app.register(mluviiRoutes(deps));

@@ -23,6 +23,8 @@ import type { SessionEvent } from './domain/events.js';
 import { StoreLockedError } from './db/lock.js';
 import { koreToken } from './dialects/kore/token.js';
 import { AppError } from './http/errors.js';
+import { fileBlobStore } from './files/blobs.js';
+import { runRetention } from './retention/run.js';
 import { packageRoot } from './paths.js';
 
 const packageVersion = () =>
@@ -327,6 +329,41 @@ tenant
       }
     },
   );
+
+program
+  .command('retention')
+  .description('apply every tenant’s retention policy now (servers also do it hourly; docs/retention.md)')
+  .argument('<action>', 'run')
+  .option('--json', 'print the report as JSON')
+  .option('--data <dir>', 'data folder (env SWITCHBOARD_DATA, default ./data)')
+  .option('--database-url <url>', 'PostgreSQL connection string (env DATABASE_URL)')
+  .action(async (action: string, flags: { json?: boolean; data?: string; databaseUrl?: string }) => {
+    try {
+      if (action !== 'run') throw new ConfigError(`retention: unknown action '${action}' (use: run)`);
+      const config = parseServerConfig({
+        ...(flags.data ? { data: flags.data } : {}),
+        ...(flags.databaseUrl ? { databaseUrl: flags.databaseUrl } : {}),
+      });
+      const { db, release } = await openConfiguredStore(config);
+      try {
+        const report = await runRetention(db, fileBlobStore(config.blobDir));
+        if (flags.json) console.log(JSON.stringify(report, null, 2));
+        else if (!report.ran)
+          console.log(`another server is running retention (${report.heldBy}); nothing done`);
+        else if (report.tenants.length === 0) console.log('no tenant has a retention policy');
+        else
+          for (const t of report.tenants)
+            console.log(
+              `tenant ${t.tenantId}: ${t.deleted} sessions deleted, ${t.anonymized} anonymised, ${t.deliveriesPruned} webhook deliveries pruned`,
+            );
+      } finally {
+        await db.close();
+        release();
+      }
+    } catch (error) {
+      fail(error);
+    }
+  });
 
 const token = program.command('token').description('make API tokens');
 token

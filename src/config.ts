@@ -78,6 +78,8 @@ export const ServerConfig = Type.Object({
   webhookBackoffMs: Type.Integer({ minimum: 1 }),
   /** Non-public webhook targets allowed anyway: comma-separated hosts, IP addresses and CIDR ranges. */
   webhookAllow: Type.String(),
+  /** How often retention policies are applied, in ms; 0 turns the schedule off (`switchboard retention run`). */
+  retentionIntervalMs: Type.Integer({ minimum: 0 }),
 });
 export type ServerConfig = Static<typeof ServerConfig>;
 
@@ -127,6 +129,7 @@ export function parseServerConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = pr
     webhookRetryWindowMs: Number(env.SWITCHBOARD_WEBHOOK_RETRY_HOURS ?? 24) * 3_600_000,
     webhookBackoffMs: Number(env.SWITCHBOARD_WEBHOOK_BACKOFF_MS ?? 10_000),
     webhookAllow: env.SWITCHBOARD_WEBHOOK_ALLOW ?? '',
+    retentionIntervalMs: Number(env.SWITCHBOARD_RETENTION_INTERVAL_MS ?? 3_600_000),
   };
   for (const key of Object.keys(candidate) as (keyof typeof candidate)[]) {
     if (candidate[key] === undefined) delete candidate[key];
@@ -144,6 +147,7 @@ export function parseServerConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = pr
       maintenanceIntervalMs: 'SWITCHBOARD_MAINTENANCE_INTERVAL_MS',
       webhookRetryWindowMs: 'SWITCHBOARD_WEBHOOK_RETRY_HOURS',
       webhookBackoffMs: 'SWITCHBOARD_WEBHOOK_BACKOFF_MS',
+      retentionIntervalMs: 'SWITCHBOARD_RETENTION_INTERVAL_MS (0 = off)',
       logLevel: 'SWITCHBOARD_LOG_LEVEL (fatal, error, warn, info, debug, trace or silent)',
     };
     const lines = errors.map((e) => {

@@ -11,6 +11,7 @@ import { backfill, ensureDemoTenant, runLive, type DemoCredentials } from './dem
 import { fileBlobStore } from './files/blobs.js';
 import { sweepBlobs } from './files/sweep.js';
 import { startDispatcher } from './webhooks/dispatcher.js';
+import { runRetention } from './retention/run.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -85,6 +86,26 @@ export async function startServer(
   const sweepTimer = setInterval(sweep, 24 * 3_600_000);
   sweepTimer.unref();
 
+  // Retention policies: applied on a schedule; with several servers the lease lets one of them run it.
+  let retaining: Promise<void> | null = null;
+  const retain = () => {
+    retaining ??= runRetention(db, blobs)
+      .then((report) => {
+        if (!report.ran) return;
+        for (const t of report.tenants) {
+          if (t.deleted + t.anonymized + t.deliveriesPruned > 0)
+            log(
+              `retention: tenant ${t.tenantId}: ${t.deleted} sessions deleted, ${t.anonymized} anonymised, ${t.deliveriesPruned} webhook deliveries pruned`,
+            );
+        }
+      })
+      .catch((error: unknown) => log(`retention failed: ${String(error)}`))
+      .finally(() => (retaining = null));
+  };
+  const retentionTimer =
+    config.retentionIntervalMs > 0 ? setInterval(retain, config.retentionIntervalMs) : null;
+  retentionTimer?.unref();
+
   let demo: DemoCredentials | null = null;
   let live: { stop(): void } | null = null;
   if (config.demo) {
@@ -108,7 +129,9 @@ export async function startServer(
         live?.stop();
         stopMaintenance();
         clearInterval(sweepTimer);
+        if (retentionTimer) clearInterval(retentionTimer);
         await sweeping;
+        await retaining;
         await dispatcher.stop();
         await app.close();
         await db.close();

@@ -63,7 +63,8 @@ export function exportRoutes(fastify: FastifyInstance, deps: AppDeps): void {
           ...commonErrors,
         },
       },
-      preHandler: async (request) => {
+      // Credentials first: an anonymous caller learns nothing from parameter validation.
+      preValidation: async (request) => {
         await deps.authenticate(request);
       },
     },

@@ -153,12 +153,18 @@ test('unreachable server, refused secret, port in use, unreachable database: one
   assert.ok(!noDatabase.stderr.includes(':pw@'));
 });
 
-test('a taken department id is one line; simulate reports duplicates', async () => {
+test('a taken department id is one line; retention run; simulate reports duplicates', async () => {
   const data = join(dir, 'tenants');
   assert.equal((await cli(['tenant', 'create', 'a', '--department-id', '7', '--data', data])).code, 0);
   const taken = await cli(['tenant', 'create', 'b', '--department-id', '7', '--data', data]);
   assert.equal(taken.code, 1);
   oneLine(taken, /departmentId 7 is already taken/);
+  const retention = await cli(['retention', 'run', '--data', data]);
+  assert.equal(retention.code, 0, retention.stderr);
+  assert.match(retention.stdout, /no tenant has a retention policy/);
+  const json = await cli(['retention', 'run', '--json', '--data', data]);
+  assert.deepEqual(JSON.parse(json.stdout), { ran: true, tenants: [] });
+  assert.equal((await cli(['retention', 'purge', '--data', data])).code, 2);
 
   const { clientId, clientSecret } = h.tenant.credentials;
   const args = [

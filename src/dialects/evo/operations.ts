@@ -3,6 +3,7 @@
  * delete, and authentication. Every change is a native event through the one intake.
  */
 import type { FastifyRequest } from 'fastify';
+import { purgeSessions } from '../../retention/purge.js';
 import { authenticateResponse } from './auth.js';
 import { bad, bool, instant, one, pick, required } from './bind.js';
 import { EvoError } from './errors.js';
@@ -114,22 +115,16 @@ export function sessionOperations(base: EvoBase) {
       if (accountId !== undefined && accountId !== tenantId) return result(0);
       const range = [tenantId, new Date(start).toISOString(), new Date(end).toISOString()];
       const removed = await deps.db.tx(async (tx) => {
-        const ids = (
-          await tx.query<{ session_id: string }>(
-            'DELETE FROM sessions WHERE tenant_id = $1 AND created >= $2 AND created <= $3 RETURNING session_id',
-            range,
-          )
-        ).rows.map((r) => r.session_id);
-        if (ids.length === 0) return { count: 0, keys: [] as string[] };
-        await tx.query('DELETE FROM events WHERE tenant_id = $1 AND session_id = ANY($2::text[])', [
-          tenantId,
-          ids,
-        ]);
-        const keys = await tx.query<{ storage_key: string }>(
-          'DELETE FROM files WHERE tenant_id = $1 AND session_id = ANY($2::text[]) RETURNING storage_key',
-          [tenantId, ids],
+        const ids = await tx.query<{ session_id: string }>(
+          'SELECT session_id FROM sessions WHERE tenant_id = $1 AND created >= $2 AND created <= $3 FOR UPDATE',
+          range,
         );
-        return { count: ids.length, keys: keys.rows.map((r) => r.storage_key) };
+        const purged = await purgeSessions(
+          tx,
+          tenantId,
+          ids.rows.map((r) => r.session_id),
+        );
+        return { count: purged.sessions, keys: purged.blobKeys };
       });
       for (const key of removed.keys) await deps.blobs.remove(key);
       return result(removed.count);

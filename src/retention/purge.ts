@@ -1,0 +1,40 @@
+/**
+ * Removes sessions for good: their rows, events, files and webhook deliveries, in the caller's transaction.
+ * Answers the blob keys to remove once it commits (a crash before then leaves orphan blobs, which the daily
+ * sweep removes — never a row without bytes). Analytics rollups are not touched: what happened stays counted.
+ */
+import type { Queryable } from '../db/store.js';
+
+export interface Purged {
+  sessions: number;
+  events: number;
+  deliveries: number;
+  blobKeys: string[];
+}
+
+export async function purgeSessions(q: Queryable, tenantId: string, sessionIds: string[]): Promise<Purged> {
+  if (sessionIds.length === 0) return { sessions: 0, events: 0, deliveries: 0, blobKeys: [] };
+  const args = [tenantId, sessionIds];
+  const sessions = await q.query(
+    'DELETE FROM sessions WHERE tenant_id = $1 AND session_id = ANY($2::text[])',
+    args,
+  );
+  const events = await q.query(
+    'DELETE FROM events WHERE tenant_id = $1 AND session_id = ANY($2::text[])',
+    args,
+  );
+  const deliveries = await q.query(
+    'DELETE FROM webhook_deliveries WHERE tenant_id = $1 AND session_id = ANY($2::text[])',
+    args,
+  );
+  const files = await q.query<{ storage_key: string }>(
+    'DELETE FROM files WHERE tenant_id = $1 AND session_id = ANY($2::text[]) RETURNING storage_key',
+    args,
+  );
+  return {
+    sessions: sessions.rowCount ?? 0,
+    events: events.rowCount ?? 0,
+    deliveries: deliveries.rowCount ?? 0,
+    blobKeys: files.rows.map((r) => r.storage_key),
+  };
+}
