@@ -37,6 +37,7 @@ function recording(db: Db): { db: Db; take(): Recorded[] } {
     ...watch(db),
     tx: (fn) => db.tx((q) => fn(watch(q))),
     poolStats: () => db.poolStats(),
+    listen: (channel, onNotify) => db.listen(channel, onNotify),
     close: () => db.close(),
   };
   return {

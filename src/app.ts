@@ -27,6 +27,8 @@ import { tenantRoutes } from './tenants/routes.js';
 import { eventRoutes } from './events/routes.js';
 import { exportRoutes } from './exports/routes.js';
 import { retentionRoutes } from './retention/routes.js';
+import { liveHub, type LiveHub } from './live/hub.js';
+import { liveRoutes } from './live/routes.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { pendingMigrations } from './db/migrate.js';
 import { sessionRoutes } from './sessions/routes.js';
@@ -62,6 +64,8 @@ export interface AppDeps {
   webhookTargets: TargetPolicy;
   /** Prometheus metrics of this app (`GET /metrics`). */
   metrics: Metrics;
+  /** This server's fan-out of the change feed to stream subscribers. */
+  hub: LiveHub;
 }
 
 export interface AppOptions {
@@ -130,6 +134,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   let lastBase = 'http://localhost';
   const metrics = createMetrics(options.db, options.now ?? Date.now);
+  const hub = liveHub(options.db);
   const deps: AppDeps = {
     keys: await loadKeyring(options.db),
     observer,
@@ -148,7 +153,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     now: options.now ?? Date.now,
     adminToken: options.adminToken,
     maxFileBytes: options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
-    onSessionsChanged: options.onSessionsChanged,
+    onSessionsChanged: (tenantId, sessions) => {
+      hub.wake();
+      options.onSessionsChanged?.(tenantId, sessions);
+    },
+    hub,
     links: (request) => {
       const base = baseUrl(request);
       return {
@@ -315,6 +324,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   sessionRoutes(app, deps);
   exportRoutes(app, deps);
   retentionRoutes(app, deps);
+  liveRoutes(app, deps, hub);
   fileRoutes(app, deps);
   mluviiIntakeRoutes(app, deps);
   await app.register(mluviiRoutes(deps));

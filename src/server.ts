@@ -12,6 +12,7 @@ import { fileBlobStore } from './files/blobs.js';
 import { sweepBlobs } from './files/sweep.js';
 import { startDispatcher } from './webhooks/dispatcher.js';
 import { runRetention } from './retention/run.js';
+import { pruneChanges } from './live/changes.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -102,6 +103,11 @@ export async function startServer(
       .catch((error: unknown) => log(`retention failed: ${String(error)}`))
       .finally(() => (retaining = null));
   };
+  // The change feed keeps 24 hours for resuming streams.
+  const pruneTimer = setInterval(() => {
+    pruneChanges(db, Date.now()).catch((error: unknown) => log(`change feed pruning failed: ${String(error)}`));
+  }, 10 * 60_000);
+  pruneTimer.unref();
   const retentionTimer =
     config.retentionIntervalMs > 0 ? setInterval(retain, config.retentionIntervalMs) : null;
   retentionTimer?.unref();
@@ -130,6 +136,7 @@ export async function startServer(
         stopMaintenance();
         clearInterval(sweepTimer);
         if (retentionTimer) clearInterval(retentionTimer);
+        clearInterval(pruneTimer);
         await sweeping;
         await retaining;
         await dispatcher.stop();

@@ -19,6 +19,12 @@ export interface Db extends Queryable {
   readonly kind: 'embedded' | 'postgres';
   /** Runs `fn` in one transaction; rolls back when it throws. */
   tx<T>(fn: (q: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * Calls `onNotify` for every NOTIFY on `channel`, over a connection of its own (PostgreSQL only: the
+   * embedded store serves one process and one connection, so it answers null and callers poll). Answers the
+   * function that stops listening.
+   */
+  listen(channel: string, onNotify: () => void): Promise<(() => Promise<void>) | null>;
   /** Connections of the pool: open, idle, and requests waiting for one (for /metrics). */
   poolStats(): { total: number; idle: number; waiting: number; max: number };
   close(): Promise<void>;
@@ -38,9 +44,28 @@ export interface StoreOptions {
 // Counts and sums come back as int8/numeric; they are safe as JS numbers for our ranges.
 pg.types.setTypeParser(20, (v) => Number(v));
 
-function wrap(pool: pg.Pool, kind: Db['kind'], onClose: () => Promise<void>): Db {
+function wrap(
+  pool: pg.Pool,
+  kind: Db['kind'],
+  onClose: () => Promise<void>,
+  listener?: () => pg.Client,
+): Db {
   return {
     kind,
+    async listen(channel, onNotify) {
+      if (!listener) return null;
+      if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`bad channel name ${channel}`);
+      const client = listener();
+      client.on('error', () => undefined); // a lost listener: callers keep polling as a fallback
+      client.on('notification', (message) => {
+        if (message.channel === channel) onNotify();
+      });
+      await client.connect();
+      await client.query(`LISTEN ${channel}`);
+      return async () => {
+        await client.end().catch(() => undefined);
+      };
+    },
     query: (sql, params) => pool.query(sql, params),
     poolStats: () => ({
       total: pool.totalCount,
@@ -79,14 +104,14 @@ async function openPostgres(options: StoreOptions): Promise<Db> {
     await admin.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
     await admin.end();
   }
-  const pool = new pg.Pool({
+  const config = {
     connectionString: options.databaseUrl,
-    max: options.poolSize ?? 10,
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
-  });
+  };
+  const pool = new pg.Pool({ ...config, max: options.poolSize ?? 10 });
   pool.on('error', () => undefined); // an idle client's error is reported on its next use
   await pool.query('SELECT 1');
-  return wrap(pool, 'postgres', () => Promise.resolve());
+  return wrap(pool, 'postgres', () => Promise.resolve(), () => new pg.Client(config));
 }
 
 async function openEmbedded(options: StoreOptions): Promise<Db> {

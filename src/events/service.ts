@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import type { Db, Queryable } from '../db/store.js';
 import { canonicalJson } from '../domain/canonical.js';
 import type { SessionEvent } from '../domain/events.js';
+import { recordChanges } from '../live/changes.js';
 import { project } from '../domain/projector.js';
 import type { Session } from '../domain/session.js';
 import { validateBatch } from '../domain/validate.js';
@@ -187,6 +188,8 @@ export async function storeBatch(
       })),
     );
   }
+  // Last before COMMIT: the change feed's insert takes the lock that orders the feed (src/live/changes.ts).
+  await recordChanges(q, tenantId, sessions, Date.now());
   return { accepted: inserted.size, duplicates, sessions };
 }
 

@@ -1,0 +1,204 @@
+/**
+ * `GET /v1/stream` (Server-Sent Events, better-sse) and `POST /v1/stream/token` (a short-lived token for
+ * browsers' EventSource, which cannot send headers). docs/live.md.
+ */
+import type { ServerResponse } from 'node:http';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Type, type Static } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { createSession } from 'better-sse';
+import { SignJWT, jwtVerify } from 'jose';
+import type { AppDeps } from '../app.js';
+import { SESSION_ID_PATTERN } from '../domain/events.js';
+import { AppError, commonErrors, tenantSecurity } from '../http/errors.js';
+import { clientById } from '../tenants/repository.js';
+import { tenantChangesAfter, type Change } from './changes.js';
+import type { LiveHub } from './hub.js';
+
+const TOKEN_LIFETIME_S = 300;
+const AUDIENCE = 'switchboard-stream';
+/** A subscriber whose socket holds more than this unsent is too slow: it is disconnected and may resume. */
+const MAX_UNSENT_BYTES = 1024 * 1024;
+/** Live changes held while a resuming subscriber replays; more and it is disconnected (it may resume). */
+const MAX_HELD = 10_000;
+const REPLAY_PAGE = 1000;
+
+const StreamQuery = Type.Object(
+  {
+    sessionId: Type.Optional(Type.String({ pattern: SESSION_ID_PATTERN, description: 'only this session' })),
+    queue: Type.Optional(Type.Integer({ minimum: 0, description: 'only sessions routed to this group id' })),
+    operator: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'only this operator' })),
+    lastEventId: Type.Optional(
+      Type.String({
+        pattern: '^[0-9]{1,18}$',
+        description: 'resume after this id (as the Last-Event-ID header)',
+      }),
+    ),
+    access_token: Type.Optional(
+      Type.String({ maxLength: 2000, description: 'a token of POST /v1/stream/token' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+type StreamQuery = Static<typeof StreamQuery>;
+
+export function liveRoutes(fastify: FastifyInstance, deps: AppDeps, hub: LiveHub): void {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const key = deps.keys.derive('stream-token');
+  const open = new Set<ServerResponse>();
+
+  /** Header credentials, or the short-lived query token a browser's EventSource carries. */
+  async function authenticate(request: FastifyRequest): Promise<void> {
+    const token = (request.query as { access_token?: string }).access_token;
+    if (token === undefined || request.headers.authorization) {
+      await deps.authenticate(request);
+      return;
+    }
+    let clientId: string | undefined;
+    try {
+      const { payload } = await jwtVerify(token, key, {
+        algorithms: ['HS256'],
+        audience: AUDIENCE,
+        currentDate: new Date(deps.now()),
+      });
+      clientId = payload.sub;
+    } catch {
+      throw new AppError('unauthorized', 'access_token is not a valid, unexpired stream token');
+    }
+    const client = clientId ? await clientById(deps.db, clientId) : null;
+    if (!client) throw new AppError('unauthorized', 'the client of this access_token was revoked');
+    request.principal = { tenant: client.tenant, clientId: client.clientId, role: client.role };
+  }
+
+  app.post(
+    '/v1/stream/token',
+    {
+      schema: {
+        tags: ['live'],
+        summary:
+          'A 5-minute token for `GET /v1/stream?access_token=…` (browsers’ EventSource sends no headers)',
+        security: tenantSecurity,
+        response: {
+          200: Type.Object({ token: Type.String(), expiresIn: Type.Integer({ description: 'seconds' }) }),
+          ...commonErrors,
+        },
+      },
+      preValidation: async (request) => {
+        await deps.authenticate(request);
+      },
+    },
+    async (request) => {
+      const issuedAt = Math.floor(deps.now() / 1000);
+      const token = await new SignJWT({})
+        .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+        .setAudience(AUDIENCE)
+        .setSubject(request.principal!.clientId)
+        .setIssuedAt(issuedAt)
+        .setExpirationTime(issuedAt + TOKEN_LIFETIME_S)
+        .sign(key);
+      return { token, expiresIn: TOKEN_LIFETIME_S };
+    },
+  );
+
+  app.get(
+    '/v1/stream',
+    {
+      schema: {
+        tags: ['live'],
+        summary: 'Server-Sent Events: every session change of the tenant as it is committed',
+        description:
+          'Event `session`, data = the session summary of `GET /v1/sessions`, id = the change id. Reconnect with `Last-Event-ID` (EventSource does it) to get every change since, without loss or duplicates, within the 24-hour window; an older id gets a `reset` event first. A comment line every 15 s keeps proxies from closing the connection.',
+        security: tenantSecurity,
+        querystring: StreamQuery,
+        response: {
+          200: {
+            description: 'text/event-stream',
+            content: { 'text/event-stream': { schema: Type.String() } },
+          },
+          ...commonErrors,
+        },
+      },
+      preValidation: authenticate,
+    },
+    async (request, reply) => {
+      const query = request.query;
+      const tenantId = request.principal!.tenant.id;
+      const header = request.headers['last-event-id'];
+      const resumeText = query.lastEventId ?? (typeof header === 'string' ? header.trim() : undefined);
+      if (resumeText !== undefined && !/^[0-9]{1,18}$/.test(resumeText)) {
+        throw new AppError('validation_failed', 'Last-Event-ID must be an id this stream sent', [
+          { field: 'Last-Event-ID', message: 'not a change id' },
+        ]);
+      }
+      const matches = (change: Change) =>
+        (query.sessionId === undefined || change.sessionId === query.sessionId) &&
+        (query.queue === undefined || change.summary.groups.some((g) => g.id === query.queue)) &&
+        (query.operator === undefined || change.summary.operatorIds.includes(query.operator));
+
+      reply.hijack();
+      const res = reply.raw;
+      open.add(res);
+      res.once('close', () => open.delete(res));
+      const session = await createSession(request.raw, res, {
+        keepAlive: 15_000,
+        retry: 2000,
+        trustClientEventId: false,
+        headers: { 'cache-control': 'no-store', 'x-accel-buffering': 'no' },
+      });
+      let held: Change[] | null = resumeText === undefined ? null : [];
+      let last = resumeText === undefined ? 0 : Number(resumeText);
+      const send = (change: Change) => {
+        if (change.id <= last) return;
+        last = change.id;
+        if (matches(change)) session.push(change.summary, 'session', String(change.id));
+      };
+      const drop = () => res.destroy();
+      const { position, unsubscribe } = await hub.subscribe({
+        tenantId,
+        deliver(change) {
+          if (res.writableLength > MAX_UNSENT_BYTES) {
+            drop();
+            return;
+          }
+          if (held) {
+            held.push(change);
+            if (held.length > MAX_HELD) drop();
+          } else send(change);
+        },
+      });
+      res.once('close', unsubscribe);
+      if (held) {
+        try {
+          const oldest = await deps.db.query<{ id: string | null }>(
+            'SELECT min(id) AS id FROM session_changes',
+          );
+          const oldestKept = Number(oldest.rows[0]?.id ?? 0);
+          if (oldestKept > last + 1) {
+            session.push(
+              { reason: 'the resume point is older than the 24-hour window', oldestKept },
+              'reset',
+            );
+          }
+          for (;;) {
+            const page = await tenantChangesAfter(deps.db, tenantId, last, REPLAY_PAGE);
+            const upTo = page.filter((c) => c.id <= position);
+            for (const change of upTo) send(change);
+            if (page.length < REPLAY_PAGE || upTo.length < page.length || res.destroyed) break;
+          }
+          for (const change of held) send(change);
+          held = null;
+        } catch (error) {
+          request.log.error({ err: error }, 'stream replay failed');
+          drop();
+        }
+      }
+      return reply;
+    },
+  );
+
+  // Streams never end on their own: close them before the server closes, or it would wait for them forever.
+  fastify.addHook('preClose', async () => {
+    for (const res of open) res.destroy();
+    await hub.close();
+  });
+}
