@@ -3,6 +3,7 @@
  * lists (GetActiveSessions, GetMySessions, the CLI's active calls) and a session's chat transcript.
  */
 import type { FastifyRequest } from 'fastify';
+import { sessionCount } from '../../sessions/repository.js';
 import { SESSION_STATUSES, type Session } from '../../domain/session.js';
 import { bad, bool, day, instant, integer, like, list, one, required, type Fields } from './bind.js';
 import { customerIdOf, statusesMatching, transcriptOf } from './map.js';
@@ -21,11 +22,16 @@ const HISTORY_DEFAULT_MS = 30 * DAY_MS;
 const HISTORY_MAX_MS = 90 * DAY_MS;
 const HISTORY_SESSIONS = 20;
 
-const SORT_FIELDS: Record<string, string> = {
-  datecreated: 's.created',
-  datelastmodified: "(s.doc ->> 'lastEventAt')::bigint",
-  datecompleted: 's.ended',
-  id: 's.session_id',
+/**
+ * Sort orders, each the order of an index (migrations 001 and 006) so that a page is read off the index
+ * instead of sorting the account's sessions: `created` and `last_event_at` are never null; `ended` is, and
+ * open sessions come last either way; session ids are unique within an account, so they need no tie-break.
+ */
+const SORT_FIELDS: Record<string, { asc: string; desc: string }> = {
+  datecreated: { asc: 's.created ASC, s.id ASC', desc: 's.created DESC, s.id DESC' },
+  datelastmodified: { asc: 's.last_event_at ASC, s.id ASC', desc: 's.last_event_at DESC, s.id DESC' },
+  datecompleted: { asc: 's.ended ASC NULLS LAST, s.id ASC', desc: 's.ended DESC NULLS LAST, s.id DESC' },
+  id: { asc: 's.session_id ASC', desc: 's.session_id DESC' },
 };
 /** Statuses a session can be in before it ended; listing them lets the status index find live sessions. */
 const LIVE_STATUSES = SESSION_STATUSES.filter((s) => s !== 'ACW' && s !== 'CLOSED');
@@ -123,22 +129,35 @@ export function listOperations(base: EvoBase) {
     const orderName = (one(q, 'sortorder') ?? 'Descend').toLowerCase();
     if (orderName !== 'ascend' && orderName !== 'descend')
       throw bad('SortOrder', 'must be Ascend or Descend');
-    const direction = orderName === 'ascend' ? 'ASC' : 'DESC';
+    const orderBy = orderName === 'ascend' ? sortColumn.asc : sortColumn.desc;
     const limit = all ? MAX_ALL : perPage;
     const offset = all ? 0 : page * perPage;
+    // The page's ids off the index first, then only their documents (a deep page skips ids, not documents).
     const rows = await deps.db.query<{ doc: Session }>(
-      `SELECT s.doc FROM sessions s WHERE ${c.sql()}
-        ORDER BY ${sortColumn} ${direction} NULLS LAST, s.id ${direction} LIMIT ${limit + 1} OFFSET ${offset}`,
+      `SELECT s.doc FROM (
+         SELECT s.id FROM sessions s WHERE ${c.sql()} ORDER BY ${orderBy} LIMIT ${limit + 1} OFFSET ${offset}
+       ) AS page JOIN sessions s ON s.id = page.id
+       ORDER BY ${orderBy}`,
       c.params,
     );
     const items = rows.rows.slice(0, limit).map((r) => infoOf(request, r.doc));
     let totalCount: number | null = null;
     if (!simplified) {
-      const counted = await deps.db.query<{ n: string }>(
-        `SELECT count(*) AS n FROM sessions s WHERE ${c.sql()}`,
-        c.params,
-      );
-      totalCount = Number(counted.rows[0].n);
+      // Only an account and whole days: the per-day counters (exact, kept by triggers) answer it.
+      const daysOnly = c.where.length === 1 + (start === null ? 0 : 1) + (end === null ? 0 : 1);
+      totalCount = daysOnly
+        ? await sessionCount(deps.db, tenantOf(request).id, {
+            fromDay: start === null ? undefined : new Date(start).toISOString().slice(0, 10),
+            toDay: end === null ? undefined : new Date(end + DAY_MS).toISOString().slice(0, 10),
+          })
+        : Number(
+            (
+              await deps.db.query<{ n: string }>(
+                `SELECT count(*) AS n FROM sessions s WHERE ${c.sql()}`,
+                c.params,
+              )
+            ).rows[0].n,
+          );
     }
     return listResult({
       items,

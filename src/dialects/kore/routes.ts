@@ -39,8 +39,9 @@ class Where {
     return this;
   }
   bot(botId: string | undefined): this {
-    if (botId === undefined) this.clauses.push("s.bot_ids <> '{}'");
-    else this.add((p) => `s.bot_ids @> ARRAY[${p}::text]`, botId);
+    // Always the partial index's predicate, so that the (bot sessions, created) index serves every list.
+    this.clauses.push("s.bot_ids <> '{}'");
+    if (botId !== undefined) this.add((p) => `s.bot_ids @> ARRAY[${p}::text]`, botId);
     return this;
   }
   tags(filters: TagFilter[]): this {
@@ -147,9 +148,14 @@ export function koreRoutes(deps: AppDeps) {
           )
         ).rows[0].n,
       );
+      // The page's ids off the (bot sessions, created) index first, then only their documents: skipped
+      // sessions are never read.
       const page = await deps.db.query<{ doc: Session }>(
-        `SELECT ${LIGHT_DOC} AS doc FROM sessions s WHERE ${where.sql}
-          ORDER BY s.created DESC, s.id DESC LIMIT ${limit} OFFSET ${skip}`,
+        `SELECT ${LIGHT_DOC} AS doc FROM (
+           SELECT s.id FROM sessions s WHERE ${where.sql}
+            ORDER BY s.created DESC, s.id DESC LIMIT ${limit} OFFSET ${skip}
+         ) AS page JOIN sessions s ON s.id = page.id
+         ORDER BY s.created DESC, s.id DESC`,
         where.params,
       );
       return reply.send({

@@ -17,7 +17,7 @@ import { sendFileBytes } from '../../files/routes.js';
 import { anonymizeSession, deleteFileBytes, serverEvent } from '../../sessions/operations.js';
 import { mluviiTokens, OAuthError } from './auth.js';
 import { callParamsModel, routingTimeLine, sessionModel, tagModel } from './map.js';
-import { invalid, parseSessionQuery, type RawQuery } from './query.js';
+import { invalid, normalizeQuery, parseSessionQuery, type RawQuery } from './query.js';
 import { mluviiWebhookRoutes } from './webhook-routes.js';
 
 const TITLES: Record<number, string> = {
@@ -185,9 +185,17 @@ export function mluviiRoutes(deps: AppDeps) {
       async (request) => {
         const query = parseSessionQuery(request.query as RawQuery, tenantOf(request), deps.now());
         const params = [...query.params, query.limit, query.offset];
+        // Ids grow with creation time, so walking the id index to a past Created range would pass every
+        // newer session first: with a Created bound the page's ids come from the (tenant, created) index and
+        // are sorted (`id + 0` keeps the planner off the id walk). Only the page's documents are read.
+        const keys = normalizeQuery(request.query as RawQuery);
+        const order = keys.has('created.min') || keys.has('created.max') ? 's.id + 0' : 's.id';
         const result = await deps.db.query<{ id: string; doc: Session }>(
-          `SELECT id, doc FROM sessions WHERE ${query.where.join(' AND ')}
-            ORDER BY id LIMIT $${params.length - 1} OFFSET $${params.length}`,
+          `SELECT d.id, d.doc FROM (
+             SELECT s.id FROM sessions s WHERE ${query.where.join(' AND ')}
+              ORDER BY ${order} LIMIT $${params.length - 1} OFFSET $${params.length}) AS page
+           JOIN sessions d ON d.id = page.id
+          ORDER BY d.id`,
           params,
         );
         const rows = result.rows.map((r) => ({ id: Number(r.id), doc: r.doc }));
