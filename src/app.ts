@@ -3,7 +3,7 @@
  * Tests drive `app.inject()` and real sockets through this same factory.
  */
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { Type } from '@sinclair/typebox';
@@ -18,6 +18,7 @@ import { mluviiIntakeRoutes } from './dialects/mluvii/intake.js';
 import { koreRoutes } from './dialects/kore/routes.js';
 import { evoRoutes } from './dialects/evo/routes.js';
 import { isEvoPath, sendEvoNotFound } from './dialects/evo/notfound.js';
+import { evoErrorBody } from './dialects/evo/errors.js';
 import { sendKoreError } from './dialects/kore/errors.js';
 import { nativeAuthenticator, type Authenticator } from './http/auth.js';
 import type { BlobStore } from './files/blobs.js';
@@ -26,6 +27,7 @@ import type { Links } from './sessions/map.js';
 import { tenantRoutes } from './tenants/routes.js';
 import { eventRoutes } from './events/routes.js';
 import { exportRoutes } from './exports/routes.js';
+import { refuseHostileInput } from './http/guard.js';
 import { retentionRoutes } from './retention/routes.js';
 import { liveHub, type LiveHub } from './live/hub.js';
 import { liveRoutes } from './live/routes.js';
@@ -66,6 +68,8 @@ export interface AppDeps {
   metrics: Metrics;
   /** This server's fan-out of the change feed to stream subscribers. */
   hub: LiveHub;
+  /** Every route registered (method and URL pattern), for tests that must cover each one. */
+  routes: { method: string; url: string }[];
 }
 
 export interface AppOptions {
@@ -115,7 +119,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       const given = request.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
-    routerOptions: { caseSensitive: false },
+    // Session ids are up to 128 characters, %-encoded up to three times that: a longer parameter is still
+    // routed, and the route's own validation answers it.
+    routerOptions: { caseSensitive: false, maxParamLength: 512 },
+    // The router's own refusals (bad %-encoding, an overlong parameter) in the shape of the dialect asked.
+    frameworkErrors: (error, request, reply) => {
+      void sendInDialect(request, reply, new AppError('bad_request', error.message));
+    },
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, useDefaults: true } },
     return503OnClosing: true,
     // Fastify takes a hop count at run time but its types do not list numbers, so a count becomes the
@@ -133,12 +143,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     onQueued: options.onWebhooksQueued,
   });
   let lastBase = 'http://localhost';
+  const routes: AppDeps['routes'] = [];
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url });
+  });
   const metrics = createMetrics(options.db, options.now ?? Date.now);
   const hub = liveHub(options.db);
   const deps: AppDeps = {
     keys: await loadKeyring(options.db),
     observer,
     metrics,
+    routes,
     async ingest(tenantId, raw, batchOptions) {
       const started = performance.now();
       const result = await ingest(options.db, tenantId, raw, observer, batchOptions);
@@ -179,6 +194,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     void reply.header('x-request-id', request.id);
     done();
   });
+  // NUL bytes, lone surrogates and absurd nesting are refused before any handler (src/http/guard.ts); the
+  // error reaches the route's dialect error handler, so it answers in that dialect's shape.
+  app.addHook('preValidation', (request, _reply, done) => {
+    try {
+      refuseHostileInput(request);
+      done();
+    } catch (error) {
+      done(error as Error);
+    }
+  });
   app.addHook('onResponse', (request, reply, done) => {
     const line = {
       reqId: request.id,
@@ -207,22 +232,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     });
   });
   app.setNotFoundHandler((request, reply) => {
-    if (request.url.toLowerCase().startsWith('/api/public/')) {
-      return sendKoreError(
-        reply,
-        new AppError('not_found', `no route ${request.method} ${request.url.split('?')[0]}`),
-      );
-    }
-    if (request.url.toLowerCase().startsWith('/api/v1/')) {
-      return mluviiProblem(
-        reply,
-        new AppError('not_found', `no route ${request.method} ${request.url.split('?')[0]}`),
-      );
-    }
     if (isEvoPath(request.url)) return sendEvoNotFound(request, reply);
-    return reply.code(404).send({
-      error: { code: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` },
-    });
+    return sendInDialect(
+      request,
+      reply,
+      new AppError('not_found', `no route ${request.method} ${request.url.split('?')[0]}`),
+    );
   });
 
   await app.register(swagger, {
@@ -331,4 +346,18 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(koreRoutes(deps));
   await app.register(evoRoutes(deps));
   return app;
+}
+
+/** An error in the shape of the dialect whose URL space the request is in (before or without a route). */
+function sendInDialect(request: FastifyRequest, reply: FastifyReply, error: AppError) {
+  const path = request.url.toLowerCase();
+  if (path.startsWith('/api/public/')) return sendKoreError(reply, error);
+  if (path.startsWith('/login/'))
+    return reply.code(error.status).send({ error: 'invalid_request', error_description: error.message });
+  if (path.startsWith('/api/v1/')) return mluviiProblem(reply, error);
+  if (isEvoPath(request.url)) {
+    const { status, body } = evoErrorBody(error);
+    return reply.code(status).send(body);
+  }
+  return reply.code(error.status).send({ error: { code: error.code, message: error.message } });
 }

@@ -105,7 +105,9 @@ export async function startServer(
   };
   // The change feed keeps 24 hours for resuming streams.
   const pruneTimer = setInterval(() => {
-    pruneChanges(db, Date.now()).catch((error: unknown) => log(`change feed pruning failed: ${String(error)}`));
+    pruneChanges(db, Date.now()).catch((error: unknown) =>
+      log(`change feed pruning failed: ${String(error)}`),
+    );
   }, 10 * 60_000);
   pruneTimer.unref();
   const retentionTimer =

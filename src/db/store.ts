@@ -44,12 +44,7 @@ export interface StoreOptions {
 // Counts and sums come back as int8/numeric; they are safe as JS numbers for our ranges.
 pg.types.setTypeParser(20, (v) => Number(v));
 
-function wrap(
-  pool: pg.Pool,
-  kind: Db['kind'],
-  onClose: () => Promise<void>,
-  listener?: () => pg.Client,
-): Db {
+function wrap(pool: pg.Pool, kind: Db['kind'], onClose: () => Promise<void>, listener?: () => pg.Client): Db {
   return {
     kind,
     async listen(channel, onNotify) {
@@ -111,7 +106,12 @@ async function openPostgres(options: StoreOptions): Promise<Db> {
   const pool = new pg.Pool({ ...config, max: options.poolSize ?? 10 });
   pool.on('error', () => undefined); // an idle client's error is reported on its next use
   await pool.query('SELECT 1');
-  return wrap(pool, 'postgres', () => Promise.resolve(), () => new pg.Client(config));
+  return wrap(
+    pool,
+    'postgres',
+    () => Promise.resolve(),
+    () => new pg.Client(config),
+  );
 }
 
 async function openEmbedded(options: StoreOptions): Promise<Db> {

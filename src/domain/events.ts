@@ -344,16 +344,29 @@ export function parseInstant(text: string): number | null {
     hour = Number(h),
     minute = Number(mi),
     second = Number(s);
-  if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return null;
-  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
-  if (day > daysInMonth) return null;
+  // Years 0001–9999: PostgreSQL has no year 0, and four digits is what RFC 3339 writes.
+  if (year < 1 || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return null;
+  if (day > daysIn(year, month)) return null;
   let offset = 0;
   if (zone !== 'Z' && zone !== 'z') {
     const oh = Number(zone.slice(1, 3));
     const om = Number(zone.slice(4, 6));
-    if (oh > 23 || om > 59) return null;
+    // No zone is more than 14 hours from UTC; PostgreSQL refuses offsets beyond ±15:59.
+    if (oh > 15 || om > 59) return null;
     offset = (zone.startsWith('-') ? -1 : 1) * (oh * 60 + om) * 60_000;
   }
   const ms = frac ? Number(frac.slice(0, 3).padEnd(3, '0')) : 0;
-  return Date.UTC(year, month - 1, day, hour, minute, second, ms) - offset;
+  return utc(year, month, day, hour, minute, second, ms) - offset;
+}
+
+/** Date.UTC for every year: Date.UTC itself reads years 0–99 as 1900–1999. */
+function utc(year: number, month: number, day: number, hour = 0, minute = 0, second = 0, ms = 0): number {
+  const date = new Date(Date.UTC(2000, month - 1, day, hour, minute, second, ms));
+  date.setUTCFullYear(year, month - 1, day);
+  return date.getTime();
+}
+
+function daysIn(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return [4, 6, 9, 11].includes(month) ? 30 : 31;
 }

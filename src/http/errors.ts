@@ -94,6 +94,12 @@ export function toAppError(error: unknown): AppError {
       details,
     );
   }
+  // PostgreSQL's data exceptions (class 22: a number out of range, an impossible date, bad text): the input
+  // did not fit a column. Validation should have said so first; this is the last line of defence.
+  if (typeof e.code === 'string' && /^22[0-9A-Z]{3}$/.test(e.code) && e.message)
+    return new AppError('validation_failed', `a value does not fit: ${e.message}`, [
+      { field: 'value', message: e.message },
+    ]);
   const fastifyCode = FASTIFY_ERRORS[e.code ?? ''];
   if (fastifyCode)
     return new AppError(fastifyCode[0], `${fastifyCode[1]}${e.message ? `: ${e.message}` : ''}`);

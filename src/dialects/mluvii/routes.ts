@@ -107,6 +107,12 @@ export function mluviiRoutes(deps: AppDeps) {
       }
       const appError = toAppError(error);
       if (appError.code === 'internal') request.log.error({ err: error }, 'unhandled error');
+      // The token endpoint speaks OAuth 2.0 (RFC 6749 §5.2), whatever went wrong with the request.
+      if (request.url.toLowerCase().startsWith('/login/') && appError.status < 500) {
+        return reply
+          .code(appError.status)
+          .send({ error: 'invalid_request', error_description: appError.message });
+      }
       return mluviiProblem(reply, appError);
     });
 
