@@ -22,7 +22,11 @@ export const Operator = Type.Object({
 });
 export type Operator = Static<typeof Operator>;
 
-export const Group = Type.Object({ id: Type.Integer(), name: Opt(Str(200)) });
+// Group ids are mluvii's Int32 (and a PostgreSQL integer).
+export const Group = Type.Object({
+  id: Type.Integer({ minimum: -2147483648, maximum: 2147483647 }),
+  name: Opt(Str(200)),
+});
 export type Group = Static<typeof Group>;
 
 export const Channel = Type.Union([

@@ -122,6 +122,7 @@ export async function upsertSessions(
   q: Queryable,
   tenantId: string,
   sessions: Session[],
+  analytics: Map<string, unknown> = new Map(),
 ): Promise<Map<string, number>> {
   if (sessions.length === 0) return new Map();
   const rows = sessions.map((s) => {
@@ -151,25 +152,26 @@ export async function upsertSessions(
       containment: s.containment,
       event_count: s.eventCount,
       last_event_at: iso(s.lastEventAt),
+      analytics: analytics.get(s.sessionId) ?? null,
       doc: s,
     };
   });
   const result = await q.query<{ session_id: string; id: string }>(
     `INSERT INTO sessions (tenant_id, session_id, channel, source, direction, status, created, started, guest_joined,
         ended, d_created, d_in_queue, d_waiting, d_bcw, d_active, d_acw, d_ring, d_waited, operator_ids,
-        operator_user_ids, group_ids, bot_ids, containment, event_count, last_event_at, doc)
+        operator_user_ids, group_ids, bot_ids, containment, event_count, last_event_at, analytics, doc)
      SELECT $1, r.session_id, r.channel, r.source, r.direction, r.status, r.created, r.started, r.guest_joined,
         r.ended, r.d_created, r.d_in_queue, r.d_waiting, r.d_bcw, r.d_active, r.d_acw, r.d_ring, r.d_waited,
         ARRAY(SELECT jsonb_array_elements_text(r.operator_ids)),
         ARRAY(SELECT jsonb_array_elements_text(r.operator_user_ids))::integer[],
         ARRAY(SELECT jsonb_array_elements_text(r.group_ids))::integer[],
         ARRAY(SELECT jsonb_array_elements_text(r.bot_ids)),
-        r.containment, r.event_count, r.last_event_at, r.doc
+        r.containment, r.event_count, r.last_event_at, r.analytics, r.doc
      FROM jsonb_to_recordset($2::jsonb) AS r(session_id text, channel text, source text, direction text, status text,
         created timestamptz, started timestamptz, guest_joined timestamptz, ended timestamptz, d_created bigint,
         d_in_queue bigint, d_waiting bigint, d_bcw bigint, d_active bigint, d_acw bigint, d_ring bigint,
         d_waited bigint, operator_ids jsonb, operator_user_ids jsonb, group_ids jsonb, bot_ids jsonb, containment text, event_count integer,
-        last_event_at timestamptz, doc jsonb)
+        last_event_at timestamptz, analytics jsonb, doc jsonb)
      ON CONFLICT (tenant_id, session_id) DO UPDATE SET
         channel = EXCLUDED.channel, source = EXCLUDED.source, direction = EXCLUDED.direction,
         status = EXCLUDED.status, created = EXCLUDED.created, started = EXCLUDED.started,
@@ -178,7 +180,7 @@ export async function upsertSessions(
         d_active = EXCLUDED.d_active, d_acw = EXCLUDED.d_acw, d_ring = EXCLUDED.d_ring, d_waited = EXCLUDED.d_waited,
         operator_ids = EXCLUDED.operator_ids, operator_user_ids = EXCLUDED.operator_user_ids, group_ids = EXCLUDED.group_ids, bot_ids = EXCLUDED.bot_ids,
         containment = EXCLUDED.containment, event_count = EXCLUDED.event_count,
-        last_event_at = EXCLUDED.last_event_at, doc = EXCLUDED.doc,
+        last_event_at = EXCLUDED.last_event_at, analytics = EXCLUDED.analytics, doc = EXCLUDED.doc,
         updated_at = now()
      RETURNING session_id, id`,
     [tenantId, JSON.stringify(rows)],

@@ -7,6 +7,8 @@ import type { Db, Queryable } from '../db/store.js';
 import { canonicalJson } from '../domain/canonical.js';
 import type { SessionEvent } from '../domain/events.js';
 import { recordChanges } from '../live/changes.js';
+import { queueContribution } from '../analytics/contribution.js';
+import { applyContributionChanges, rememberQueueNames, storedContributions } from '../analytics/rollups.js';
 import { project } from '../domain/projector.js';
 import type { Session } from '../domain/session.js';
 import { validateBatch } from '../domain/validate.js';
@@ -176,7 +178,19 @@ export async function storeBatch(
     bySession.set(sessionId, events);
   }
   const sessions = [...bySession.values()].map((events) => project(events)!);
-  const ids = await upsertSessions(q, tenantId, sessions);
+  // Analytics rollups: take back each session's old contribution, add its new one (src/analytics).
+  const stored = await storedContributions(q, tenantId, [...known]);
+  const contributions = new Map(sessions.map((s) => [s.sessionId, queueContribution(s)]));
+  const ids = await upsertSessions(q, tenantId, sessions, contributions);
+  await applyContributionChanges(
+    q,
+    tenantId,
+    sessions.map((s) => ({
+      before: stored.get(s.sessionId) ?? null,
+      after: contributions.get(s.sessionId)!,
+    })),
+  );
+  await rememberQueueNames(q, tenantId, sessions);
   if (watching) {
     await observer.observe(
       q,

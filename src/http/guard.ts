@@ -24,6 +24,8 @@ export function hostileValue(root: unknown, name: string): { field: string; mess
       continue;
     }
     if (value === null || typeof value !== 'object') continue;
+    // A streamed upload or a Buffer is bytes, not values.
+    if (Buffer.isBuffer(value) || typeof (value as { pipe?: unknown }).pipe === 'function') continue;
     if (depth >= MAX_DEPTH) return { field: path, message: `is nested deeper than ${MAX_DEPTH} levels` };
     if (Array.isArray(value)) {
       for (let i = value.length - 1; i >= 0; i--) stack.push([value[i], `${path}[${i}]`, depth + 1]);

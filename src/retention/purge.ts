@@ -1,8 +1,10 @@
 /**
  * Removes sessions for good: their rows, events, files and webhook deliveries, in the caller's transaction.
  * Answers the blob keys to remove once it commits (a crash before then leaves orphan blobs, which the daily
- * sweep removes — never a row without bytes). Analytics rollups are not touched: what happened stays counted.
+ * sweep removes — never a row without bytes). `analytics` says whether the sessions leave the analytics too
+ * (a bulk delete: they never happened) or stay counted there (retention: history is trimmed, not rewritten).
  */
+import { applyContributionChanges, storedContributions } from '../analytics/rollups.js';
 import type { Queryable } from '../db/store.js';
 
 export interface Purged {
@@ -12,9 +14,22 @@ export interface Purged {
   blobKeys: string[];
 }
 
-export async function purgeSessions(q: Queryable, tenantId: string, sessionIds: string[]): Promise<Purged> {
+export async function purgeSessions(
+  q: Queryable,
+  tenantId: string,
+  sessionIds: string[],
+  analytics: 'keep' | 'remove',
+): Promise<Purged> {
   if (sessionIds.length === 0) return { sessions: 0, events: 0, deliveries: 0, blobKeys: [] };
   const args = [tenantId, sessionIds];
+  if (analytics === 'remove') {
+    const stored = await storedContributions(q, tenantId, sessionIds);
+    await applyContributionChanges(
+      q,
+      tenantId,
+      [...stored.values()].map((before) => ({ before, after: null })),
+    );
+  }
   const sessions = await q.query(
     'DELETE FROM sessions WHERE tenant_id = $1 AND session_id = ANY($2::text[])',
     args,

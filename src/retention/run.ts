@@ -86,6 +86,7 @@ export async function runRetention(
               q,
               policy.tenantId,
               ids.rows.map((r) => r.session_id),
+              'keep',
             );
             return { count: purged.sessions, keys: purged.blobKeys };
           });

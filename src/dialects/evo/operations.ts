@@ -123,6 +123,7 @@ export function sessionOperations(base: EvoBase) {
           tx,
           tenantId,
           ids.rows.map((r) => r.session_id),
+          'remove',
         );
         return { count: purged.sessions, keys: purged.blobKeys };
       });

@@ -1,0 +1,114 @@
+/**
+ * What one session adds to the queue rollups (docs/metrics.md has every rule with a worked example). Pure.
+ *
+ * A session counts for the queue (group) it was first routed to, in the 15-minute UTC bucket of that moment
+ * (its queue entry), and nowhere else: a session is never counted twice nor lost, however its later events
+ * arrive. Sessions never routed to a group (bot-only, operator-placed without a queue) are in no queue.
+ */
+import type { Session } from '../domain/session.js';
+import { sessionDurations } from '../domain/durations.js';
+
+export const BUCKET_MS = 15 * 60_000;
+
+/** Service-level settings (DESIGN.md defaults). */
+export interface SlSettings {
+  /** Answered within this many ms of entering the queue counts towards the service level (inclusive). */
+  thresholdMs: number;
+  /** An abandon within this many ms of entering the queue is a short abandon (exclusive). */
+  shortAbandonMs: number;
+}
+export const DEFAULT_SL: SlSettings = { thresholdMs: 20_000, shortAbandonMs: 5_000 };
+
+/** The counters of one rollup row, in this order everywhere (contribution, SQL columns, deltas). */
+export const COUNTERS = [
+  'offered',
+  'answered',
+  'abandoned',
+  'short_abandoned',
+  'answered_within_sl',
+  'wait_sum',
+  'wait_count',
+  'talk_sum',
+  'talk_count',
+  'hold_sum',
+  'hold_count',
+  'acw_sum',
+  'acw_count',
+  'handle_sum',
+  'handle_count',
+  'transferred',
+  'operator_timeouts',
+] as const;
+export const MAXES = ['wait_max', 'talk_max', 'hold_max', 'acw_max', 'handle_max'] as const;
+
+export interface QueueContribution {
+  /** Queue (group) id, channel, bucket start (UTC ms). */
+  q: number;
+  c: string;
+  b: number;
+  /** COUNTERS in order. */
+  v: number[];
+  /** MAXES in order (null: no value). */
+  m: (number | null)[];
+}
+
+const FORWARDS = new Set(['ForwardedToGroup', 'ForwardedToUser', 'ForwardedToPhone']);
+
+export function queueContribution(session: Session, sl: SlSettings = DEFAULT_SL): QueueContribution | null {
+  const entry = session.routing.find(
+    (r) =>
+      r.group !== null &&
+      (r.activityType === 'RoutingRequestCreated' || r.activityType === 'EnteredGroupQueue'),
+  );
+  if (!entry || entry.group === null || session.channel === null) return null;
+  const queued = entry.timestamp;
+  const accepted = session.routing.find(
+    (r) => r.activityType === 'AcceptedByOperator' && r.timestamp >= queued,
+  );
+  const answered = accepted !== undefined;
+  const wait = answered ? accepted.timestamp - queued : null;
+  const leftAt = session.guestLeftQueue ?? (answered ? null : (session.guestLeft?.at ?? null));
+  const abandoned = !answered && leftAt !== null;
+  const abandonAfter = abandoned ? Math.max(0, leftAt - queued) : null;
+  const shortAbandoned = abandoned && abandonAfter! < sl.shortAbandonMs;
+
+  // Handling: an answered session that ended. Talk excludes hold; handle = talk + hold + ACW exactly.
+  let talk: number | null = null;
+  let hold: number | null = null;
+  let acw: number | null = null;
+  if (answered && session.ended !== null) {
+    const d = sessionDurations(session);
+    if (d.active !== null) {
+      hold = Math.min(session.holdMs, d.active);
+      talk = d.active - hold;
+      acw = d.acw ?? 0;
+    }
+  }
+  const handle = talk === null ? null : talk + hold! + acw!;
+  const present = (x: number | null) => (x === null ? 0 : 1);
+  return {
+    q: entry.group.id,
+    c: session.channel,
+    b: Math.floor(queued / BUCKET_MS) * BUCKET_MS,
+    v: [
+      1,
+      answered ? 1 : 0,
+      abandoned ? 1 : 0,
+      shortAbandoned ? 1 : 0,
+      answered && wait! <= sl.thresholdMs ? 1 : 0,
+      wait ?? 0,
+      present(wait),
+      talk ?? 0,
+      present(talk),
+      hold ?? 0,
+      present(hold),
+      acw ?? 0,
+      present(acw),
+      handle ?? 0,
+      present(handle),
+      session.routing.some((r) => FORWARDS.has(r.activityType)) ? 1 : 0,
+      session.routing.filter((r) => r.activityType === 'OperatorTimeoutExpired').length,
+    ],
+    m: [wait, talk, hold, acw, handle],
+  };
+}

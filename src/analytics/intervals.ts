@@ -1,0 +1,148 @@
+/**
+ * Report intervals in an IANA time zone, DST-true: a day is local midnight to local midnight (23 or 25 hours
+ * on the change days), a sub-day interval steps through real time (so a 23-hour day has 23 hourly
+ * intervals, labelled by local wall time). Every boundary of every real zone today falls on a 15-minute UTC
+ * boundary, which is what makes the 15-minute UTC rollups compose exactly. Pure; Intl only.
+ */
+
+export const INTERVALS = ['PT15M', 'PT30M', 'PT1H', 'P1D', 'P1W', 'P1M', 'ALL'] as const;
+export type Interval = (typeof INTERVALS)[number];
+
+const STEP_MS: Partial<Record<Interval, number>> = { PT15M: 900_000, PT30M: 1_800_000, PT1H: 3_600_000 };
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatter(timeZone: string): Intl.DateTimeFormat {
+  let f = formatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      timeZoneName: 'longOffset',
+    });
+    formatters.set(timeZone, f);
+  }
+  return f;
+}
+
+/** Whether `name` is an IANA zone name (offsets such as `+02:00` or `GMT+2` are not). */
+export function isIanaZone(name: string): boolean {
+  if (!/^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/.test(name) || /^(GMT|UTC|Etc\/GMT)[+-]/i.test(name)) {
+    return false;
+  }
+  try {
+    formatter(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+interface Local {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  /** Offset from UTC in minutes. */
+  offset: number;
+}
+
+/** The wall-clock time and UTC offset in `timeZone` at instant `ms`. */
+export function local(ms: number, timeZone: string): Local {
+  const parts = Object.fromEntries(
+    formatter(timeZone)
+      .formatToParts(new Date(ms))
+      .map((p) => [p.type, p.value]),
+  );
+  const m = /GMT(?:([+-])(\d{2}):(\d{2}))?/.exec(parts.timeZoneName ?? 'GMT');
+  const offset = m && m[1] ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) : 0;
+  return {
+    year: Number(parts.year),
+    month: Number(parts.month),
+    day: Number(parts.day),
+    hour: Number(parts.hour),
+    minute: Number(parts.minute),
+    offset,
+  };
+}
+
+/** The instant of local wall time y-m-d h:mi in `timeZone` (the earlier one when a fall-back repeats it). */
+export function instantOf(
+  year: number,
+  month: number,
+  day: number,
+  hour: number,
+  minute: number,
+  timeZone: string,
+) {
+  const asUtc = Date.UTC(year, month - 1, day, hour, minute);
+  // Two passes settle the offset; the candidates around a change are tried, the earliest that matches wins.
+  const candidates = new Set<number>();
+  for (const probe of [asUtc - 14 * 3_600_000, asUtc, asUtc + 14 * 3_600_000]) {
+    const first = asUtc - local(probe, timeZone).offset * 60_000;
+    candidates.add(first);
+    candidates.add(asUtc - local(first, timeZone).offset * 60_000);
+  }
+  const matching = [...candidates]
+    .filter((c) => {
+      const l = local(c, timeZone);
+      return l.year === year && l.month === month && l.day === day && l.hour === hour && l.minute === minute;
+    })
+    .sort((a, b) => a - b);
+  // A wall time inside a spring-forward gap does not exist: the instant the gap ends.
+  return matching[0] ?? Math.min(...candidates);
+}
+
+/** RFC 3339 with the zone's offset at that instant: `2026-03-29T03:00:00+02:00`. */
+export function formatLocal(ms: number, timeZone: string): string {
+  const l = local(ms, timeZone);
+  const pad = (n: number, w = 2) => String(Math.abs(n)).padStart(w, '0');
+  const sign = l.offset < 0 ? '-' : '+';
+  return `${pad(l.year, 4)}-${pad(l.month)}-${pad(l.day)}T${pad(l.hour)}:${pad(l.minute)}:00${sign}${pad(Math.trunc(Math.abs(l.offset) / 60))}:${pad(Math.abs(l.offset) % 60)}`;
+}
+
+/** Interval boundaries covering [from, to): start, the next starts…, and `to` (the last end). */
+export function boundaries(from: number, to: number, interval: Interval, timeZone: string): number[] {
+  if (interval === 'ALL') return [from, to];
+  const out: number[] = [];
+  const step = STEP_MS[interval];
+  if (step) {
+    // Align `from` down to the interval's local boundary (on the 15-minute grid), then step through real time.
+    const isBoundary = (t: number) => (((t + local(t, timeZone).offset * 60_000) % step) + step) % step === 0;
+    let t = from - (from % 900_000);
+    while (!isBoundary(t)) t -= 900_000;
+    for (; t < to; t += step) out.push(t);
+  } else {
+    const l = local(from, timeZone);
+    let y = l.year;
+    let m = l.month;
+    let d = l.day;
+    if (interval === 'P1M') d = 1;
+    if (interval === 'P1W') {
+      const weekday = (new Date(Date.UTC(y, m - 1, d)).getUTCDay() + 6) % 7; // Monday = 0
+      const monday = new Date(Date.UTC(y, m - 1, d - weekday));
+      [y, m, d] = [monday.getUTCFullYear(), monday.getUTCMonth() + 1, monday.getUTCDate()];
+    }
+    for (;;) {
+      const t = instantOf(y, m, d, 0, 0, timeZone);
+      if (t >= to) break;
+      out.push(t);
+      const next = new Date(
+        Date.UTC(
+          y,
+          m - 1 + (interval === 'P1M' ? 1 : 0),
+          d + (interval === 'P1D' ? 1 : interval === 'P1W' ? 7 : 0),
+        ),
+      );
+      [y, m, d] = [next.getUTCFullYear(), next.getUTCMonth() + 1, next.getUTCDate()];
+    }
+  }
+  out.push(to);
+  return out;
+}

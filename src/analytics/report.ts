@@ -1,0 +1,216 @@
+/**
+ * The queue report: rollup rows summed into the requested intervals in one query (the boundaries go in as
+ * an array; `width_bucket` puts each 15-minute bucket in its interval), zero-filled for every queue, in
+ * DESIGN.md's row shape. Parameters are checked here, each error naming its parameter.
+ */
+import type { Queryable } from '../db/store.js';
+import { AppError } from '../http/errors.js';
+import { parseInstant } from '../domain/events.js';
+import { BUCKET_MS } from './contribution.js';
+import { boundaries, formatLocal, instantOf, INTERVALS, isIanaZone, type Interval } from './intervals.js';
+
+/** More rows than this in one answer is a 400 asking for a larger interval or a shorter range. */
+export const MAX_ROWS = 200_000;
+
+export interface ReportParams {
+  from: number;
+  to: number;
+  timeZone: string;
+  interval: Interval;
+  /** Queue (group) ids to report; empty: every queue. */
+  groups: number[];
+  channels: string[];
+}
+
+const bad = (field: string, message: string) =>
+  new AppError('validation_failed', `${field}: ${message}`, [{ field, message }]);
+
+/** A date (`YYYY-MM-DD`, midnight in the zone) or an RFC 3339 instant on a 15-minute boundary. */
+function boundary(field: string, text: string, timeZone: string): number {
+  const date = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  if (date) {
+    const [y, m, d] = [Number(date[1]), Number(date[2]), Number(date[3])];
+    const check = new Date(Date.UTC(2000, m - 1, d));
+    check.setUTCFullYear(y);
+    if (y < 1 || check.getUTCMonth() !== m - 1 || check.getUTCDate() !== d)
+      throw bad(field, `'${text}' is not a calendar date`);
+    return instantOf(y, m, d, 0, 0, timeZone);
+  }
+  const ms = parseInstant(text);
+  if (ms === null) throw bad(field, `'${text}' is neither a date (YYYY-MM-DD) nor an RFC 3339 instant`);
+  if (ms % BUCKET_MS !== 0) throw bad(field, 'must fall on a 15-minute boundary (the rollups’ resolution)');
+  return ms;
+}
+
+export function parseReportParams(query: Record<string, string | undefined>): ReportParams {
+  const timeZone = query.timeZone;
+  if (!timeZone) throw bad('timeZone', 'is required: an IANA zone name such as Europe/Prague');
+  if (!isIanaZone(timeZone))
+    throw bad('timeZone', `'${timeZone}' is not an IANA zone name (offsets are refused: they ignore DST)`);
+  const interval = (query.interval ?? 'PT1H') as Interval;
+  if (!INTERVALS.includes(interval)) throw bad('interval', `must be one of ${INTERVALS.join(', ')}`);
+  if (!query.from) throw bad('from', 'is required');
+  if (!query.to) throw bad('to', 'is required');
+  const from = boundary('from', query.from, timeZone);
+  const to = boundary('to', query.to, timeZone);
+  if (to <= from) throw bad('to', 'must be after from');
+  const list = (name: string) =>
+    (query[name] ?? '')
+      .split(',')
+      .map((v) => v.trim())
+      .filter((v) => v !== '');
+  const groups = list('groups').map((g) => {
+    if (!/^-?\d{1,10}$/.test(g) || Math.abs(Number(g)) > 2147483647)
+      throw bad('groups', `'${g}' is not a group id`);
+    return Number(g);
+  });
+  const channels = list('channels');
+  for (const c of channels) {
+    if (!['chat', 'av', 'phone', 'fax'].includes(c))
+      throw bad('channels', `'${c}' is not chat, av, phone or fax`);
+  }
+  return { from, to, timeZone, interval, groups, channels };
+}
+
+interface Metric {
+  sum: number;
+  count: number;
+  max: number | null;
+}
+
+export interface QueueRow {
+  start: string;
+  end: string;
+  queue: { id: number; name: string | null };
+  offered: number;
+  answered: number;
+  abandoned: number;
+  shortAbandoned: number;
+  answeredWithinSl: number;
+  serviceLevel: number | null;
+  waitMs: Metric;
+  talkMs: Metric;
+  holdMs: Metric;
+  acwMs: Metric;
+  handleMs: Metric;
+  transferred: number;
+  operatorTimeouts: number;
+}
+
+interface SumRow {
+  queue_id: number;
+  slot: number;
+  offered: number;
+  answered: number;
+  abandoned: number;
+  short_abandoned: number;
+  answered_within_sl: number;
+  wait_sum: number;
+  wait_count: number;
+  wait_max: number | null;
+  talk_sum: number;
+  talk_count: number;
+  talk_max: number | null;
+  hold_sum: number;
+  hold_count: number;
+  hold_max: number | null;
+  acw_sum: number;
+  acw_count: number;
+  acw_max: number | null;
+  handle_sum: number;
+  handle_count: number;
+  handle_max: number | null;
+  transferred: number;
+  operator_timeouts: number;
+}
+
+const SUMMED = [
+  'offered',
+  'answered',
+  'abandoned',
+  'short_abandoned',
+  'answered_within_sl',
+  'wait_sum',
+  'wait_count',
+  'talk_sum',
+  'talk_count',
+  'hold_sum',
+  'hold_count',
+  'acw_sum',
+  'acw_count',
+  'handle_sum',
+  'handle_count',
+  'transferred',
+  'operator_timeouts',
+];
+const MAXED = ['wait_max', 'talk_max', 'hold_max', 'acw_max', 'handle_max'];
+
+export async function queueReport(
+  q: Queryable,
+  tenantId: string,
+  p: ReportParams,
+): Promise<{ timeZone: string; interval: Interval; rows: QueueRow[] }> {
+  const edges = boundaries(p.from, p.to, p.interval, p.timeZone);
+  const queues = await q.query<{ queue_id: number; name: string | null }>(
+    `SELECT queue_id, max(name) AS name FROM (
+       SELECT queue_id, name FROM analytics_queues WHERE tenant_id = $1
+       UNION ALL
+       SELECT DISTINCT queue_id, NULL FROM queue_rollups WHERE tenant_id = $1 AND bucket >= $2 AND bucket < $3
+     ) AS q WHERE cardinality($4::integer[]) = 0 OR queue_id = ANY($4::integer[])
+     GROUP BY queue_id ORDER BY queue_id`,
+    [tenantId, new Date(p.from), new Date(p.to), p.groups],
+  );
+  const slots = edges.length - 1;
+  if (slots * Math.max(1, queues.rows.length) > MAX_ROWS) {
+    throw bad(
+      'interval',
+      `${slots} intervals × ${queues.rows.length} queues is too many rows: choose a larger interval or a shorter range`,
+    );
+  }
+  const sums = await q.query<SumRow>(
+    `SELECT queue_id, width_bucket(extract(epoch FROM bucket)::float8, $4::float8[]) AS slot,
+            ${SUMMED.map((c) => `sum(${c})::bigint AS ${c}`).join(', ')},
+            ${MAXED.map((c) => `max(${c}) AS ${c}`).join(', ')}
+       FROM queue_rollups
+      WHERE tenant_id = $1 AND bucket >= $2 AND bucket < $3
+        AND (cardinality($5::integer[]) = 0 OR queue_id = ANY($5::integer[]))
+        AND (cardinality($6::text[]) = 0 OR channel = ANY($6::text[]))
+      GROUP BY queue_id, slot`,
+    [tenantId, new Date(p.from), new Date(p.to), edges.map((e) => e / 1000), p.groups, p.channels],
+  );
+  const bySlot = new Map(sums.rows.map((r) => [`${r.queue_id}:${r.slot}`, r]));
+  const metric = (r: SumRow | undefined, name: 'wait' | 'talk' | 'hold' | 'acw' | 'handle'): Metric => ({
+    sum: Number(r?.[`${name}_sum`] ?? 0),
+    count: Number(r?.[`${name}_count`] ?? 0),
+    max: r?.[`${name}_max`] == null ? null : Number(r[`${name}_max`]),
+  });
+  const rows: QueueRow[] = [];
+  for (let i = 0; i < slots; i++) {
+    const start = formatLocal(edges[i], p.timeZone);
+    const end = formatLocal(edges[i + 1], p.timeZone);
+    for (const queue of queues.rows) {
+      const r = bySlot.get(`${queue.queue_id}:${i + 1}`);
+      const n = (c: keyof SumRow) => Number(r?.[c] ?? 0);
+      const counted = n('answered') + n('abandoned') - n('short_abandoned');
+      rows.push({
+        start,
+        end,
+        queue: { id: queue.queue_id, name: queue.name },
+        offered: n('offered'),
+        answered: n('answered'),
+        abandoned: n('abandoned'),
+        shortAbandoned: n('short_abandoned'),
+        answeredWithinSl: n('answered_within_sl'),
+        serviceLevel: counted > 0 ? n('answered_within_sl') / counted : null,
+        waitMs: metric(r, 'wait'),
+        talkMs: metric(r, 'talk'),
+        holdMs: metric(r, 'hold'),
+        acwMs: metric(r, 'acw'),
+        handleMs: metric(r, 'handle'),
+        transferred: n('transferred'),
+        operatorTimeouts: n('operator_timeouts'),
+      });
+    }
+  }
+  return { timeZone: p.timeZone, interval: p.interval, rows };
+}

@@ -1,0 +1,89 @@
+/**
+ * Keeps `queue_rollups` equal to the sum of the sessions' contributions, in the ingest transaction: a session
+ * re-projected takes back its old contribution (stored beside it in `sessions.analytics`) and adds its new one.
+ */
+import type { Queryable } from '../db/store.js';
+import type { Session } from '../domain/session.js';
+import { COUNTERS, MAXES, type QueueContribution } from './contribution.js';
+
+export interface ContributionChange {
+  before: QueueContribution | null;
+  after: QueueContribution | null;
+}
+
+/** The stored contributions of sessions that already have a row. */
+export async function storedContributions(
+  q: Queryable,
+  tenantId: string,
+  sessionIds: string[],
+): Promise<Map<string, QueueContribution | null>> {
+  if (sessionIds.length === 0) return new Map();
+  const rows = await q.query<{ session_id: string; analytics: QueueContribution | null }>(
+    'SELECT session_id, analytics FROM sessions WHERE tenant_id = $1 AND session_id = ANY($2::text[])',
+    [tenantId, sessionIds],
+  );
+  return new Map(rows.rows.map((r) => [r.session_id, r.analytics]));
+}
+
+const keyOf = (c: QueueContribution) => `${c.q}\u0000${c.c}\u0000${c.b}`;
+
+/** Applies the difference of each change to the rollups (one statement for the whole batch). */
+export async function applyContributionChanges(
+  q: Queryable,
+  tenantId: string,
+  changes: ContributionChange[],
+): Promise<void> {
+  const deltas = new Map<string, { q: number; c: string; b: number; v: number[]; m: (number | null)[] }>();
+  const add = (c: QueueContribution, sign: 1 | -1) => {
+    const key = keyOf(c);
+    let d = deltas.get(key);
+    if (!d) {
+      d = { q: c.q, c: c.c, b: c.b, v: COUNTERS.map(() => 0), m: MAXES.map(() => null) };
+      deltas.set(key, d);
+    }
+    c.v.forEach((x, i) => (d.v[i] += sign * x));
+    if (sign === 1)
+      c.m.forEach((x, i) => {
+        if (x !== null) d.m[i] = d.m[i] === null ? x : Math.max(d.m[i], x);
+      });
+  };
+  for (const change of changes) {
+    if (JSON.stringify(change.before) === JSON.stringify(change.after)) continue;
+    if (change.before) add(change.before, -1);
+    if (change.after) add(change.after, 1);
+  }
+  const rows = [...deltas.values()].filter((d) => d.v.some((x) => x !== 0) || d.m.some((x) => x !== null));
+  if (rows.length === 0) return;
+  const records = rows.map((d) => ({
+    queue_id: d.q,
+    channel: d.c,
+    bucket: new Date(d.b).toISOString(),
+    ...Object.fromEntries(COUNTERS.map((name, i) => [name, d.v[i]])),
+    ...Object.fromEntries(MAXES.map((name, i) => [name, d.m[i]])),
+  }));
+  const columns = [...COUNTERS, ...MAXES];
+  await q.query(
+    `INSERT INTO queue_rollups (tenant_id, queue_id, channel, bucket, ${columns.join(', ')})
+     SELECT $1, r.queue_id, r.channel, r.bucket, ${columns.map((c) => `r.${c}`).join(', ')}
+       FROM jsonb_to_recordset($2::jsonb) AS r(queue_id integer, channel text, bucket timestamptz,
+            ${columns.map((c) => `${c} bigint`).join(', ')})
+     ON CONFLICT (tenant_id, queue_id, channel, bucket) DO UPDATE SET
+       ${COUNTERS.map((c) => `${c} = queue_rollups.${c} + EXCLUDED.${c}`).join(', ')},
+       ${MAXES.map((c) => `${c} = GREATEST(queue_rollups.${c}, EXCLUDED.${c})`).join(', ')}`,
+    [tenantId, JSON.stringify(records)],
+  );
+}
+
+/** Remembers the latest name of every queue the sessions were routed to. */
+export async function rememberQueueNames(q: Queryable, tenantId: string, sessions: Session[]): Promise<void> {
+  const names = new Map<number, string | null>();
+  for (const s of sessions) for (const g of s.groups) names.set(g.id, g.name ?? names.get(g.id) ?? null);
+  if (names.size === 0) return;
+  await q.query(
+    `INSERT INTO analytics_queues (tenant_id, queue_id, name)
+     SELECT $1, id, name FROM unnest($2::integer[], $3::text[]) AS n(id, name)
+     ON CONFLICT (tenant_id, queue_id) DO UPDATE SET name = COALESCE(EXCLUDED.name, analytics_queues.name)
+       WHERE analytics_queues.name IS DISTINCT FROM COALESCE(EXCLUDED.name, analytics_queues.name)`,
+    [tenantId, [...names.keys()], [...names.values()]],
+  );
+}

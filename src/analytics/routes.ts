@@ -1,0 +1,130 @@
+/** `GET /v1/analytics/queues` (docs/metrics.md): JSON, or CSV with `Accept: text/csv`. */
+import type { FastifyInstance } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import { stringify } from 'csv-stringify/sync';
+import type { AppDeps } from '../app.js';
+import { commonErrors, tenantSecurity } from '../http/errors.js';
+import { INTERVALS } from './intervals.js';
+import { parseReportParams, queueReport, type QueueRow } from './report.js';
+
+const Metric = Type.Object({
+  sum: Type.Integer(),
+  count: Type.Integer(),
+  max: Type.Union([Type.Integer(), Type.Null()]),
+});
+const QueueRowSchema = Type.Object({
+  start: Type.String({ description: 'RFC 3339 with the zone’s offset at that instant' }),
+  end: Type.String(),
+  queue: Type.Object({ id: Type.Integer(), name: Type.Union([Type.String(), Type.Null()]) }),
+  offered: Type.Integer(),
+  answered: Type.Integer(),
+  abandoned: Type.Integer(),
+  shortAbandoned: Type.Integer(),
+  answeredWithinSl: Type.Integer(),
+  serviceLevel: Type.Union([Type.Number({ minimum: 0, maximum: 1 }), Type.Null()]),
+  waitMs: Metric,
+  talkMs: Metric,
+  holdMs: Metric,
+  acwMs: Metric,
+  handleMs: Metric,
+  transferred: Type.Integer(),
+  operatorTimeouts: Type.Integer(),
+});
+const Query = Type.Object(
+  {
+    from: Type.String({
+      description: 'YYYY-MM-DD (midnight in timeZone) or an RFC 3339 instant',
+      examples: ['2026-03-29'],
+    }),
+    to: Type.String({ description: 'exclusive; as from', examples: ['2026-03-30'] }),
+    timeZone: Type.String({
+      description: 'IANA zone name; offsets are refused',
+      examples: ['Europe/Prague'],
+    }),
+    interval: Type.Optional(
+      Type.Union(
+        INTERVALS.map((i) => Type.Literal(i)),
+        { default: 'PT1H' },
+      ),
+    ),
+    groups: Type.Optional(Type.String({ description: 'comma-separated queue (group) ids' })),
+    channels: Type.Optional(Type.String({ description: 'comma-separated: chat, av, phone, fax' })),
+  },
+  { additionalProperties: false },
+);
+
+const CSV_COLUMNS = [
+  'start',
+  'end',
+  'queueId',
+  'queueName',
+  'offered',
+  'answered',
+  'abandoned',
+  'shortAbandoned',
+  'answeredWithinSl',
+  'serviceLevel',
+  ...['waitMs', 'talkMs', 'holdMs', 'acwMs', 'handleMs'].flatMap((m) => [`${m}Sum`, `${m}Count`, `${m}Max`]),
+  'transferred',
+  'operatorTimeouts',
+];
+
+function csvRecord(r: QueueRow): unknown[] {
+  const m = (x: { sum: number; count: number; max: number | null }) => [x.sum, x.count, x.max];
+  return [
+    r.start,
+    r.end,
+    r.queue.id,
+    r.queue.name,
+    r.offered,
+    r.answered,
+    r.abandoned,
+    r.shortAbandoned,
+    r.answeredWithinSl,
+    r.serviceLevel,
+    ...m(r.waitMs),
+    ...m(r.talkMs),
+    ...m(r.holdMs),
+    ...m(r.acwMs),
+    ...m(r.handleMs),
+    r.transferred,
+    r.operatorTimeouts,
+  ];
+}
+
+export function analyticsRoutes(fastify: FastifyInstance, deps: AppDeps): void {
+  fastify.get<{ Querystring: Record<string, string | undefined> }>(
+    '/v1/analytics/queues',
+    {
+      schema: {
+        tags: ['analytics'],
+        summary: 'Queue metrics per interval in any IANA time zone, from the 15-minute rollups',
+        description:
+          'One row per interval × queue, zero-filled, ordered by start then queue id. Counts and sums (with max) so any roll-up is exact; serviceLevel = answeredWithinSl / (answered + abandoned − shortAbandoned). `Accept: text/csv` gives the same rows. Formulas: docs/metrics.md.',
+        security: tenantSecurity,
+        querystring: Query,
+        response: {
+          200: Type.Object({
+            timeZone: Type.String(),
+            interval: Type.String(),
+            rows: Type.Array(QueueRowSchema),
+          }),
+          ...commonErrors,
+        },
+      },
+      preValidation: async (request) => {
+        await deps.authenticate(request);
+      },
+    },
+    async (request, reply) => {
+      const params = parseReportParams(request.query);
+      const report = await queueReport(deps.db, request.principal!.tenant.id, params);
+      if (/\btext\/csv\b/i.test(request.headers.accept ?? '')) {
+        return reply
+          .type('text/csv; charset=utf-8')
+          .send(stringify(report.rows.map(csvRecord), { header: true, columns: CSV_COLUMNS }));
+      }
+      return report;
+    },
+  );
+}

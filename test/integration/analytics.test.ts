@@ -1,0 +1,329 @@
+/**
+ * Queue analytics against sessions whose every metric was worked out by hand (docs/metrics.md walks through
+ * the same sessions), on the DST day of Europe/Prague; the rollups against a from-scratch sum after shuffled,
+ * duplicated, re-projected, anonymised and deleted intake; parameters; tenant isolation.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { assertError, commonRouteTests, harness, type Harness } from './harness.js';
+import { simulate } from '../../src/simulator/simulate.js';
+import { COUNTERS, MAXES, queueContribution } from '../../src/analytics/contribution.js';
+import type { Session } from '../../src/domain/session.js';
+
+let h: Harness;
+const at = (hms: string, day = '2026-03-29') => `${day}T${hms}Z`;
+const op = (id: string) => ({ id });
+let n = 0;
+const ev = (sessionId: string, type: string, time: string, fields: Record<string, unknown> = {}) => ({
+  id: `${sessionId}-${++n}`,
+  sessionId,
+  type,
+  at: time,
+  ...fields,
+});
+const support = { id: 1, name: 'Support' };
+const sales = { id: 2, name: 'Sales' };
+
+/** The hand-worked sessions (docs/metrics.md, "Worked example"). */
+const SESSIONS = [
+  // A: answered after 15 s (within SL), 30 s on hold, 300 s active, 60 s ACW.
+  ev('A', 'session.created', at('07:00:00'), { channel: 'chat' }),
+  ev('A', 'guest.joined', at('07:00:01')),
+  ev('A', 'routing.requested', at('07:00:05'), { group: support }),
+  ev('A', 'routing.assigned', at('07:00:15'), { operator: op('7') }),
+  ev('A', 'routing.accepted', at('07:00:20'), { operator: op('7') }),
+  ev('A', 'operator.joined', at('07:00:20'), { operator: op('7') }),
+  ev('A', 'session.held', at('07:01:00'), { by: op('7') }),
+  ev('A', 'session.resumed', at('07:01:30'), { by: op('7') }),
+  ev('A', 'operator.left', at('07:05:20'), { operator: op('7') }),
+  ev('A', 'session.ended', at('07:05:20')),
+  ev('A', 'operator.concluded', at('07:06:20'), { operator: op('7') }),
+  // B: the guest leaves the queue after 3 s: a short abandon.
+  ev('B', 'session.created', at('07:10:00'), { channel: 'phone' }),
+  ev('B', 'guest.joined', at('07:10:00')),
+  ev('B', 'routing.requested', at('07:10:00'), { group: support }),
+  ev('B', 'guest.left', at('07:10:03'), { state: 'LeftQueue' }),
+  ev('B', 'session.ended', at('07:10:03')),
+  // C: leaves after 40 s: abandoned.
+  ev('C', 'session.created', at('07:20:00'), { channel: 'chat' }),
+  ev('C', 'guest.joined', at('07:20:00')),
+  ev('C', 'routing.requested', at('07:20:00'), { group: support }),
+  ev('C', 'guest.left', at('07:20:40'), { state: 'LeftQueue' }),
+  ev('C', 'session.ended', at('07:20:40')),
+  // D: queued at 07:29:50, answered after 40 s (outside SL) in the next quarter hour, then transferred.
+  ev('D', 'session.created', at('07:29:50'), { channel: 'chat' }),
+  ev('D', 'guest.joined', at('07:29:50')),
+  ev('D', 'routing.requested', at('07:29:50'), { group: support }),
+  ev('D', 'routing.assigned', at('07:30:10'), { operator: op('7') }),
+  ev('D', 'routing.accepted', at('07:30:30'), { operator: op('7') }),
+  ev('D', 'operator.joined', at('07:30:30'), { operator: op('7') }),
+  ev('D', 'routing.forwarded', at('07:31:00'), { group: sales, by: op('7') }),
+  ev('D', 'operator.left', at('07:32:30'), { operator: op('7') }),
+  ev('D', 'session.ended', at('07:32:30')),
+  ev('D', 'operator.concluded', at('07:32:30'), { operator: op('7') }),
+  // E: Sales, before the clocks jump (01:50 CET): one operator timeout, answered after 35 s.
+  ev('E', 'session.created', at('00:50:00'), { channel: 'phone' }),
+  ev('E', 'guest.joined', at('00:50:00')),
+  ev('E', 'routing.requested', at('00:50:00'), { group: sales }),
+  ev('E', 'routing.assigned', at('00:50:01'), { operator: op('8') }),
+  ev('E', 'routing.operator_timeout', at('00:50:30'), { operator: op('8') }),
+  ev('E', 'routing.assigned', at('00:50:31'), { operator: op('9') }),
+  ev('E', 'routing.accepted', at('00:50:35'), { operator: op('9') }),
+  ev('E', 'operator.joined', at('00:50:35'), { operator: op('9') }),
+  ev('E', 'operator.left', at('00:55:35'), { operator: op('9') }),
+  ev('E', 'session.ended', at('00:55:35')),
+  ev('E', 'operator.concluded', at('00:55:35'), { operator: op('9') }),
+];
+
+before(async () => {
+  h = await harness();
+  // Out of order and split: the rollups must not care.
+  const shuffled = [...SESSIONS].reverse();
+  await h.ingest(shuffled.slice(0, 20));
+  await h.ingest(shuffled.slice(20));
+  await h.ingest(SESSIONS.slice(0, 10)); // duplicates
+  // Another tenant's session in its own queue 1.
+  await h.ingest(
+    [
+      ev('X', 'session.created', at('07:00:00'), { channel: 'chat' }),
+      ev('X', 'routing.requested', at('07:00:00'), { group: support }),
+    ],
+    h.other,
+  );
+});
+after(() => h.close());
+
+const report = (query: string, headers: Record<string, string> = h.auth()) =>
+  h.request({ method: 'GET', url: `/v1/analytics/queues?${query}`, headers });
+
+test('security: the analytics route', async () => {
+  await commonRouteTests(h, {
+    method: 'GET',
+    url: '/v1/analytics/queues?from=2026-03-29&to=2026-03-30&timeZone=UTC',
+  });
+});
+
+test('the worked example: one Prague day (23 hours), every metric as computed by hand', async () => {
+  const response = await report('from=2026-03-29&to=2026-03-30&timeZone=Europe/Prague&interval=P1D');
+  assert.equal(response.statusCode, 200, response.body);
+  const body = response.json();
+  assert.equal(body.timeZone, 'Europe/Prague');
+  assert.equal(body.rows.length, 2);
+  const [q1, q2] = body.rows;
+  assert.equal(q1.start, '2026-03-29T00:00:00+01:00');
+  assert.equal(q1.end, '2026-03-30T00:00:00+02:00');
+  assert.deepEqual(q1, {
+    start: '2026-03-29T00:00:00+01:00',
+    end: '2026-03-30T00:00:00+02:00',
+    queue: { id: 1, name: 'Support' },
+    offered: 4,
+    answered: 2,
+    abandoned: 2,
+    shortAbandoned: 1,
+    answeredWithinSl: 1,
+    serviceLevel: 1 / 3,
+    waitMs: { sum: 55_000, count: 2, max: 40_000 },
+    talkMs: { sum: 390_000, count: 2, max: 270_000 },
+    holdMs: { sum: 30_000, count: 2, max: 30_000 },
+    acwMs: { sum: 60_000, count: 2, max: 60_000 },
+    handleMs: { sum: 480_000, count: 2, max: 360_000 },
+    transferred: 1,
+    operatorTimeouts: 0,
+  });
+  assert.deepEqual(q2, {
+    start: '2026-03-29T00:00:00+01:00',
+    end: '2026-03-30T00:00:00+02:00',
+    queue: { id: 2, name: 'Sales' },
+    offered: 1,
+    answered: 1,
+    abandoned: 0,
+    shortAbandoned: 0,
+    answeredWithinSl: 0,
+    serviceLevel: 0,
+    waitMs: { sum: 35_000, count: 1, max: 35_000 },
+    talkMs: { sum: 300_000, count: 1, max: 300_000 },
+    holdMs: { sum: 0, count: 1, max: 0 },
+    acwMs: { sum: 0, count: 1, max: 0 },
+    handleMs: { sum: 300_000, count: 1, max: 300_000 },
+    transferred: 0,
+    operatorTimeouts: 1,
+  });
+  // handle = talk + hold + ACW, exactly.
+  assert.equal(q1.handleMs.sum, q1.talkMs.sum + q1.holdMs.sum + q1.acwMs.sum);
+});
+
+test('hours on the DST day: 23 of them, zero-filled, each session in the interval it entered the queue', async () => {
+  const rows = (await report('from=2026-03-29&to=2026-03-30&timeZone=Europe/Prague&interval=PT1H')).json()
+    .rows;
+  assert.equal(rows.length, 23 * 2);
+  const starts = [...new Set(rows.map((r: { start: string }) => r.start))];
+  assert.deepEqual(starts.slice(0, 4), [
+    '2026-03-29T00:00:00+01:00',
+    '2026-03-29T01:00:00+01:00',
+    '2026-03-29T03:00:00+02:00',
+    '2026-03-29T04:00:00+02:00',
+  ]);
+  const offered = (start: string, queue: number) =>
+    rows.find((r: any) => r.start === start && r.queue.id === queue).offered;
+  assert.equal(offered('2026-03-29T01:00:00+01:00', 2), 1, 'E at 01:50 CET');
+  assert.equal(offered('2026-03-29T09:00:00+02:00', 1), 4, 'A, B, C and D (D entered at 09:29:50)');
+  assert.equal(offered('2026-03-29T10:00:00+02:00', 1), 0);
+  const total = rows.reduce((s: number, r: any) => s + r.offered, 0);
+  assert.equal(total, 5);
+  // Quarter hours: D counts in 09:15, where it entered the queue, though answered at 09:30:30.
+  const quarters = (
+    await report('from=2026-03-29T07:15:00Z&to=2026-03-29T07:45:00Z&timeZone=Europe/Prague&interval=PT15M')
+  ).json().rows;
+  const support = quarters.filter((r: any) => r.queue.id === 1);
+  assert.deepEqual(
+    support.map((r: any) => [r.start, r.offered, r.answered]),
+    [
+      ['2026-03-29T09:15:00+02:00', 2, 1],
+      ['2026-03-29T09:30:00+02:00', 0, 0],
+    ],
+  );
+});
+
+test('the same sessions in New York, Kathmandu (+05:45) and as one whole-range row', async () => {
+  const ny = (await report('from=2026-03-28&to=2026-03-30&timeZone=America/New_York&interval=P1D')).json()
+    .rows;
+  assert.deepEqual(
+    [...new Set(ny.map((r: any) => r.start))],
+    ['2026-03-28T00:00:00-04:00', '2026-03-29T00:00:00-04:00'],
+  );
+  // 00:50Z is the 28th, 20:50 in New York; the rest the 29th.
+  assert.equal(ny.find((r: any) => r.queue.id === 2 && r.start.startsWith('2026-03-28')).offered, 1);
+  assert.equal(ny.find((r: any) => r.queue.id === 1 && r.start.startsWith('2026-03-29')).offered, 4);
+  const ktm = (await report('from=2026-03-29&to=2026-03-30&timeZone=Asia/Kathmandu&interval=PT30M')).json()
+    .rows;
+  assert.equal(ktm.length, 48 * 2);
+  assert.equal(ktm[0].start, '2026-03-29T00:00:00+05:45');
+  // A entered at 07:00:05Z = 12:45:05 in Kathmandu, B at 12:55:00; C at 13:05:00, D at 13:14:50.
+  assert.equal(ktm.find((r: any) => r.queue.id === 1 && r.start === '2026-03-29T12:30:00+05:45').offered, 2);
+  assert.equal(ktm.find((r: any) => r.queue.id === 1 && r.start === '2026-03-29T13:00:00+05:45').offered, 2);
+  const all = (
+    await report('from=2026-03-01&to=2026-04-01&timeZone=Europe/Prague&interval=ALL&groups=1&channels=chat')
+  ).json().rows;
+  assert.deepEqual(
+    all.map((r: any) => [r.queue.id, r.offered, r.answered, r.abandoned]),
+    [[1, 3, 2, 1]],
+  );
+});
+
+test('CSV with Accept: text/csv', async () => {
+  const csv = await report('from=2026-03-29&to=2026-03-30&timeZone=Europe/Prague&interval=P1D', {
+    ...h.auth(),
+    accept: 'text/csv',
+  });
+  assert.match(String(csv.headers['content-type']), /^text\/csv/);
+  const [header, first] = csv.body.trim().split('\n');
+  assert.match(
+    header,
+    /^start,end,queueId,queueName,offered,answered,abandoned,shortAbandoned,answeredWithinSl,serviceLevel,waitMsSum/,
+  );
+  assert.match(first, /^2026-03-29T00:00:00\+01:00,2026-03-30T00:00:00\+02:00,1,Support,4,2,2,1,1,0\.333/);
+});
+
+test('bad parameters → 400 naming them; another tenant sees only its own queues', async () => {
+  for (const [query, field] of [
+    ['from=2026-03-29&to=2026-03-30', 'timeZone'],
+    ['from=2026-03-29&to=2026-03-30&timeZone=%2B02:00', 'timeZone'],
+    ['from=2026-03-29&to=2026-03-30&timeZone=GMT%2B2', 'timeZone'],
+    ['from=2026-03-29&to=2026-03-30&timeZone=Mars/Olympus', 'timeZone'],
+    ['from=2026-02-30&to=2026-03-30&timeZone=UTC', 'from'],
+    ['from=2026-03-29T07:01:00Z&to=2026-03-30&timeZone=UTC', 'from'],
+    ['from=2026-03-29&to=2026-03-29&timeZone=UTC', 'to'],
+    ['from=2026-03-29&to=2026-03-30&timeZone=UTC&interval=PT5M', 'interval'],
+    ['from=2026-03-29&to=2026-03-30&timeZone=UTC&groups=x', 'groups'],
+    ['from=2026-03-29&to=2026-03-30&timeZone=UTC&channels=sms', 'channels'],
+    ['from=2000-01-01&to=2030-01-01&timeZone=UTC&interval=PT15M', 'interval'],
+  ] as const) {
+    const error = assertError(await report(query), 400);
+    assert.match(JSON.stringify(error), new RegExp(field), query);
+  }
+  const theirs = (
+    await report('from=2026-03-29&to=2026-03-30&timeZone=UTC&interval=ALL', h.auth(h.other))
+  ).json().rows;
+  assert.deepEqual(
+    theirs.map((r: any) => [r.queue.id, r.offered]),
+    [[1, 1]],
+  );
+});
+
+test('rollups equal a from-scratch sum after shuffled, duplicated, re-projected, anonymised and deleted intake', async () => {
+  const local = await harness();
+  try {
+    const NOW = Date.parse('2026-10-26T00:00:00Z');
+    const sessions = [...simulate({ seed: 9, sessions: 150, start: NOW - 3 * 86_400_000, end: NOW })];
+    const events = sessions.flat();
+    // Shuffle deterministically, send in uneven batches with repeats.
+    const order = events.map((e, i) => [((i * 7919) % 1009) / 1009, e] as const).sort((a, b) => a[0] - b[0]);
+    const shuffled = order.map(([, e]) => e);
+    for (let i = 0; i < shuffled.length; i += 97) await local.ingest(shuffled.slice(i, i + 120));
+    const ids = [...new Set(events.map((e) => e.sessionId))];
+    // Anonymise a few through mluvii's API and delete a day through Evo's.
+    const token = (
+      await local.request({
+        method: 'POST',
+        url: '/login/connect/token',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: `grant_type=client_credentials&client_id=${local.tenant.credentials.clientId}&client_secret=${local.tenant.credentials.clientSecret}`,
+      })
+    ).json().access_token;
+    const listed = (
+      await local.request({
+        method: 'GET',
+        url: '/api/v1/Sessions?limit=5',
+        headers: { authorization: `Bearer ${token}` },
+      })
+    ).json();
+    for (const s of listed) {
+      const anon = await local.request({
+        method: 'POST',
+        url: `/api/v1/Sessions/${s.id}/anonymize`,
+        headers: { authorization: `Bearer ${token}` },
+      });
+      assert.ok(anon.statusCode < 300, anon.body);
+    }
+    const basic = `Basic ${Buffer.from(`${local.tenant.credentials.clientId}:${local.tenant.credentials.clientSecret}`).toString('base64')}`;
+    const day = new Date(NOW - 2 * 86_400_000).toISOString().slice(0, 10);
+    const deleted = await local.request({
+      method: 'DELETE',
+      url: `/sessions?startDateTime=${day}T00:00:00Z&endDateTime=${day}T23:59:59Z`,
+      headers: { authorization: basic },
+    });
+    assert.ok(deleted.statusCode < 300, deleted.body);
+
+    const docs = await local.db.query<{ doc: Session }>('SELECT doc FROM sessions WHERE tenant_id = $1', [
+      local.tenant.id,
+    ]);
+    assert.ok(docs.rows.length < ids.length, 'some sessions were deleted');
+    const expected = new Map<string, number[]>();
+    for (const { doc } of docs.rows) {
+      const c = queueContribution(doc);
+      if (!c) continue;
+      const key = `${c.q}|${c.c}|${new Date(c.b).toISOString()}`;
+      const sum = expected.get(key) ?? COUNTERS.map(() => 0);
+      c.v.forEach((x, i) => (sum[i] += x));
+      expected.set(key, sum);
+    }
+    const stored = await local.db.query<Record<string, unknown>>(
+      'SELECT * FROM queue_rollups WHERE tenant_id = $1',
+      [local.tenant.id],
+    );
+    const actual = new Map<string, number[]>();
+    for (const row of stored.rows) {
+      const values = COUNTERS.map((c) => Number(row[c]));
+      if (values.every((x) => x === 0)) continue;
+      actual.set(
+        `${String(row.queue_id)}|${String(row.channel)}|${(row.bucket as Date).toISOString()}`,
+        values,
+      );
+    }
+    assert.ok(expected.size > 10);
+    assert.deepEqual(actual, expected);
+    assert.equal(MAXES.length, 5);
+  } finally {
+    await local.close();
+  }
+});
