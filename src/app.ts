@@ -31,7 +31,7 @@ import { refuseHostileInput } from './http/guard.js';
 import { retentionRoutes } from './retention/routes.js';
 import { liveHub, type LiveHub } from './live/hub.js';
 import { liveRoutes } from './live/routes.js';
-import { analyticsRoutes } from './analytics/routes.js';
+import { analyticsRoutes, dimensionRoutes } from './analytics/routes.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { pendingMigrations } from './db/migrate.js';
 import { sessionRoutes } from './sessions/routes.js';
@@ -342,6 +342,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   retentionRoutes(app, deps);
   liveRoutes(app, deps, hub);
   analyticsRoutes(app, deps);
+  dimensionRoutes(app, deps);
   fileRoutes(app, deps);
   mluviiIntakeRoutes(app, deps);
   await app.register(mluviiRoutes(deps));

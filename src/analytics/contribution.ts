@@ -112,3 +112,108 @@ export function queueContribution(session: Session, sl: SlSettings = DEFAULT_SL)
     m: [wait, talk, hold, acw, handle],
   };
 }
+
+/** Counters of an operator row: handled, talk, ACW, handle (sum and count), missed offers. */
+export const OPERATOR_COUNTERS = [
+  'handled',
+  'talk_sum',
+  'talk_count',
+  'acw_sum',
+  'acw_count',
+  'handle_sum',
+  'handle_count',
+  'timeouts',
+] as const;
+export const OPERATOR_MAXES = ['talk_max', 'acw_max', 'handle_max'] as const;
+/** Counters of a bot row: sessions, and each containment outcome. */
+export const BOT_COUNTERS = ['sessions', 'self_service', 'drop_off', 'agent'] as const;
+
+/** One row's worth of a session for an operator or a bot. */
+export interface DimensionContribution {
+  /** 'operator' or 'bot', its key, channel, bucket start (UTC ms), counters, maxima. */
+  d: 'operator' | 'bot';
+  k: string;
+  c: string;
+  b: number;
+  v: number[];
+  m: (number | null)[];
+}
+
+const bucketOf = (ms: number) => Math.floor(ms / BUCKET_MS) * BUCKET_MS;
+
+/**
+ * Each operator offered or serving the session: counted in the bucket they accepted it (else were first
+ * offered it, else joined). Talk = left − joined, ACW = concluded − left, handle = talk + ACW; a timed-out
+ * offer is a missed offer of that operator.
+ */
+export function operatorContributions(session: Session): DimensionContribution[] {
+  if (session.channel === null) return [];
+  const ids = new Set<string>([
+    ...session.operators.map((o) => o.id),
+    ...session.routing.flatMap((r) => (r.operator ? [r.operator.id] : [])),
+  ]);
+  const out: DimensionContribution[] = [];
+  for (const id of ids) {
+    const of = (type: string) =>
+      session.routing.filter((r) => r.activityType === type && r.operator?.id === id);
+    const accepted = of('AcceptedByOperator')[0]?.timestamp ?? null;
+    const offered = of('AssignedToOperator')[0]?.timestamp ?? null;
+    const state = session.operators.find((o) => o.id === id);
+    const when = accepted ?? offered ?? state?.joined ?? null;
+    if (when === null) continue;
+    const talk = state?.joined != null && state.left != null ? Math.max(0, state.left - state.joined) : null;
+    const acw =
+      state?.left != null && state.concluded != null ? Math.max(0, state.concluded - state.left) : null;
+    const handle = talk !== null && acw !== null ? talk + acw : null;
+    const present = (x: number | null) => (x === null ? 0 : 1);
+    out.push({
+      d: 'operator',
+      k: id,
+      c: session.channel,
+      b: bucketOf(when),
+      v: [
+        accepted !== null ? 1 : 0,
+        talk ?? 0,
+        present(talk),
+        acw ?? 0,
+        present(acw),
+        handle ?? 0,
+        present(handle),
+        of('OperatorTimeoutExpired').length,
+      ],
+      m: [talk, acw, handle],
+    });
+  }
+  return out;
+}
+
+/** Each bot of the session, in the bucket the session was created, with its containment outcome. */
+export function botContributions(session: Session, botIds: string[]): DimensionContribution[] {
+  if (session.channel === null) return [];
+  return botIds.map((botId) => ({
+    d: 'bot' as const,
+    k: botId,
+    c: session.channel!,
+    b: bucketOf(session.created),
+    v: [
+      1,
+      session.containment === 'selfService' ? 1 : 0,
+      session.containment === 'dropOff' ? 1 : 0,
+      session.containment === 'agent' ? 1 : 0,
+    ],
+    m: [],
+  }));
+}
+
+/** Everything a session adds to the analytics; stored beside it as `sessions.analytics`. */
+export interface Contribution {
+  queue: QueueContribution | null;
+  dimensions: DimensionContribution[];
+}
+
+export function contributionOf(session: Session, botIds: string[]): Contribution {
+  return {
+    queue: queueContribution(session),
+    dimensions: [...operatorContributions(session), ...botContributions(session, botIds)],
+  };
+}

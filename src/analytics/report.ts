@@ -214,3 +214,142 @@ export async function queueReport(
   }
   return { timeZone: p.timeZone, interval: p.interval, rows };
 }
+
+export interface OperatorRow {
+  start: string;
+  end: string;
+  operator: { id: string; userId: number | null; name: string | null };
+  handled: number;
+  talkMs: Metric;
+  acwMs: Metric;
+  handleMs: Metric;
+  /** Offers that timed out (operatorTimeouts of this operator). */
+  missedOffers: number;
+}
+
+export interface BotRow {
+  start: string;
+  end: string;
+  bot: { botId: string };
+  sessions: number;
+  selfService: number;
+  dropOff: number;
+  agent: number;
+}
+
+/** Summed counters and maxima of one dimension, per key and interval slot (1-based, as width_bucket). */
+async function dimensionSums(
+  q: Queryable,
+  tenantId: string,
+  dimension: 'operator' | 'bot',
+  p: ReportParams,
+  edges: number[],
+): Promise<Map<string, { v: number[]; m: (number | null)[] }>> {
+  const args = [
+    tenantId,
+    dimension,
+    new Date(p.from),
+    new Date(p.to),
+    edges.map((e) => e / 1000),
+    p.channels,
+  ];
+  const where = `tenant_id = $1 AND dimension = $2 AND bucket >= $3 AND bucket < $4
+        AND (cardinality($6::text[]) = 0 OR channel = ANY($6::text[]))`;
+  const slot = 'width_bucket(extract(epoch FROM bucket)::float8, $5::float8[])';
+  const [counters, maxima] = await Promise.all([
+    q.query<{ key: string; slot: number; i: number; x: number }>(
+      `SELECT key, ${slot} AS slot, u.i, sum(u.x)::bigint AS x
+         FROM dimension_rollups, unnest(counters) WITH ORDINALITY AS u(x, i)
+        WHERE ${where} GROUP BY key, slot, u.i`,
+      args,
+    ),
+    q.query<{ key: string; slot: number; i: number; x: number | null }>(
+      `SELECT key, ${slot} AS slot, u.i, max(u.x) AS x
+         FROM dimension_rollups, unnest(maxima) WITH ORDINALITY AS u(x, i)
+        WHERE ${where} GROUP BY key, slot, u.i`,
+      args,
+    ),
+  ]);
+  const out = new Map<string, { v: number[]; m: (number | null)[] }>();
+  const entry = (key: string, s: number) => {
+    const k = `${key}\u0000${s}`;
+    let e = out.get(k);
+    if (!e) out.set(k, (e = { v: [], m: [] }));
+    return e;
+  };
+  for (const r of counters.rows) entry(r.key, Number(r.slot)).v[Number(r.i) - 1] = Number(r.x);
+  for (const r of maxima.rows)
+    entry(r.key, Number(r.slot)).m[Number(r.i) - 1] = r.x === null ? null : Number(r.x);
+  return out;
+}
+
+function checkDimensionParams(p: ReportParams, edges: number[], keys: number): void {
+  if (p.groups.length > 0) throw bad('groups', 'filters the queue report only');
+  if ((edges.length - 1) * Math.max(1, keys) > MAX_ROWS) {
+    throw bad('interval', 'too many rows: choose a larger interval or a shorter range');
+  }
+}
+
+export async function operatorReport(q: Queryable, tenantId: string, p: ReportParams) {
+  const edges = boundaries(p.from, p.to, p.interval, p.timeZone);
+  const keys = await q.query<{ key: string; user_id: number | null; name: string | null }>(
+    `SELECT k.key, o.user_id, o.name FROM (
+       SELECT operator_id AS key FROM analytics_operators WHERE tenant_id = $1
+       UNION SELECT key FROM dimension_rollups WHERE tenant_id = $1 AND dimension = 'operator' AND bucket >= $2 AND bucket < $3
+     ) AS k LEFT JOIN analytics_operators o ON o.tenant_id = $1 AND o.operator_id = k.key ORDER BY k.key`,
+    [tenantId, new Date(p.from), new Date(p.to)],
+  );
+  checkDimensionParams(p, edges, keys.rows.length);
+  const sums = await dimensionSums(q, tenantId, 'operator', p, edges);
+  const rows: OperatorRow[] = [];
+  for (let i = 0; i < edges.length - 1; i++) {
+    const start = formatLocal(edges[i]!, p.timeZone);
+    const end = formatLocal(edges[i + 1]!, p.timeZone);
+    for (const k of keys.rows) {
+      const s = sums.get(`${k.key}\u0000${i + 1}`);
+      const v = (j: number) => s?.v[j] ?? 0;
+      const m = (j: number) => s?.m[j] ?? null;
+      rows.push({
+        start,
+        end,
+        operator: { id: k.key, userId: k.user_id, name: k.name },
+        handled: v(0),
+        talkMs: { sum: v(1), count: v(2), max: m(0) },
+        acwMs: { sum: v(3), count: v(4), max: m(1) },
+        handleMs: { sum: v(5), count: v(6), max: m(2) },
+        missedOffers: v(7),
+      });
+    }
+  }
+  return { timeZone: p.timeZone, interval: p.interval, rows };
+}
+
+export async function botReport(q: Queryable, tenantId: string, p: ReportParams) {
+  const edges = boundaries(p.from, p.to, p.interval, p.timeZone);
+  const keys = await q.query<{ key: string }>(
+    `SELECT DISTINCT key FROM dimension_rollups
+      WHERE tenant_id = $1 AND dimension = 'bot' AND bucket >= $2 AND bucket < $3 ORDER BY key`,
+    [tenantId, new Date(p.from), new Date(p.to)],
+  );
+  checkDimensionParams(p, edges, keys.rows.length);
+  const sums = await dimensionSums(q, tenantId, 'bot', p, edges);
+  const rows: BotRow[] = [];
+  for (let i = 0; i < edges.length - 1; i++) {
+    const start = formatLocal(edges[i]!, p.timeZone);
+    const end = formatLocal(edges[i + 1]!, p.timeZone);
+    for (const k of keys.rows) {
+      const s = sums.get(`${k.key}\u0000${i + 1}`);
+      const v = (j: number) => s?.v[j] ?? 0;
+      rows.push({
+        start,
+        end,
+        bot: { botId: k.key },
+        sessions: v(0),
+        selfService: v(1),
+        dropOff: v(2),
+        agent: v(3),
+      });
+    }
+  }
+  return { timeZone: p.timeZone, interval: p.interval, rows };
+}

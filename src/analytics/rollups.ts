@@ -4,11 +4,17 @@
  */
 import type { Queryable } from '../db/store.js';
 import type { Session } from '../domain/session.js';
-import { COUNTERS, MAXES, type QueueContribution } from './contribution.js';
+import {
+  COUNTERS,
+  MAXES,
+  type Contribution,
+  type DimensionContribution,
+  type QueueContribution,
+} from './contribution.js';
 
 export interface ContributionChange {
-  before: QueueContribution | null;
-  after: QueueContribution | null;
+  before: Contribution | null;
+  after: Contribution | null;
 }
 
 /** The stored contributions of sessions that already have a row. */
@@ -16,9 +22,9 @@ export async function storedContributions(
   q: Queryable,
   tenantId: string,
   sessionIds: string[],
-): Promise<Map<string, QueueContribution | null>> {
+): Promise<Map<string, Contribution | null>> {
   if (sessionIds.length === 0) return new Map();
-  const rows = await q.query<{ session_id: string; analytics: QueueContribution | null }>(
+  const rows = await q.query<{ session_id: string; analytics: Contribution | null }>(
     'SELECT session_id, analytics FROM sessions WHERE tenant_id = $1 AND session_id = ANY($2::text[])',
     [tenantId, sessionIds],
   );
@@ -47,11 +53,14 @@ export async function applyContributionChanges(
         if (x !== null) d.m[i] = d.m[i] === null ? x : Math.max(d.m[i], x);
       });
   };
+  const dimensionChanges: { before: DimensionContribution[]; after: DimensionContribution[] }[] = [];
   for (const change of changes) {
     if (JSON.stringify(change.before) === JSON.stringify(change.after)) continue;
-    if (change.before) add(change.before, -1);
-    if (change.after) add(change.after, 1);
+    if (change.before?.queue) add(change.before.queue, -1);
+    if (change.after?.queue) add(change.after.queue, 1);
+    dimensionChanges.push({ before: change.before?.dimensions ?? [], after: change.after?.dimensions ?? [] });
   }
+  await applyDimensionChanges(q, tenantId, dimensionChanges);
   const rows = [...deltas.values()].filter((d) => d.v.some((x) => x !== 0) || d.m.some((x) => x !== null));
   if (rows.length === 0) return;
   const records = rows.map((d) => ({
@@ -85,5 +94,69 @@ export async function rememberQueueNames(q: Queryable, tenantId: string, session
      ON CONFLICT (tenant_id, queue_id) DO UPDATE SET name = COALESCE(EXCLUDED.name, analytics_queues.name)
        WHERE analytics_queues.name IS DISTINCT FROM COALESCE(EXCLUDED.name, analytics_queues.name)`,
     [tenantId, [...names.keys()], [...names.values()]],
+  );
+}
+
+/** The operator and bot part: the same difference, into `dimension_rollups` (counters and maxima arrays). */
+async function applyDimensionChanges(
+  q: Queryable,
+  tenantId: string,
+  changes: { before: DimensionContribution[]; after: DimensionContribution[] }[],
+): Promise<void> {
+  const deltas = new Map<string, DimensionContribution>();
+  const add = (c: DimensionContribution, sign: 1 | -1) => {
+    const key = `${c.d}\u0000${c.k}\u0000${c.c}\u0000${c.b}`;
+    let d = deltas.get(key);
+    if (!d) {
+      d = { ...c, v: c.v.map(() => 0), m: c.m.map(() => null) };
+      deltas.set(key, d);
+    }
+    c.v.forEach((x, i) => (d!.v[i] += sign * x));
+    if (sign === 1)
+      c.m.forEach((x, i) => {
+        if (x !== null) d!.m[i] = d!.m[i] == null ? x : Math.max(d!.m[i]!, x);
+      });
+  };
+  for (const change of changes) {
+    for (const c of change.before) add(c, -1);
+    for (const c of change.after) add(c, 1);
+  }
+  const rows = [...deltas.values()].filter((d) => d.v.some((x) => x !== 0) || d.m.some((x) => x !== null));
+  if (rows.length === 0) return;
+  await q.query(
+    `INSERT INTO dimension_rollups (tenant_id, dimension, key, channel, bucket, counters, maxima)
+     SELECT $1, r.d, r.k, r.c, to_timestamp(r.b / 1000.0),
+            ARRAY(SELECT x::bigint FROM jsonb_array_elements_text(r.v) WITH ORDINALITY AS e(x, i) ORDER BY i),
+            ARRAY(SELECT x::bigint FROM jsonb_array_elements_text(r.m) WITH ORDINALITY AS e(x, i) ORDER BY i)
+       FROM jsonb_to_recordset($2::jsonb) AS r(d text, k text, c text, b bigint, v jsonb, m jsonb)
+     ON CONFLICT (tenant_id, dimension, key, channel, bucket) DO UPDATE SET
+       counters = ARRAY(SELECT a + b FROM unnest(dimension_rollups.counters, EXCLUDED.counters) AS u(a, b)),
+       maxima = ARRAY(SELECT GREATEST(a, b) FROM unnest(dimension_rollups.maxima, EXCLUDED.maxima) AS u(a, b))`,
+    [tenantId, JSON.stringify(rows)],
+  );
+}
+
+/** Remembers the latest userId and name of every operator of the sessions. */
+export async function rememberOperators(q: Queryable, tenantId: string, sessions: Session[]): Promise<void> {
+  const seen = new Map<string, { userId: number; name: string | null }>();
+  for (const s of sessions) {
+    const refs = [...s.routing.flatMap((r) => (r.operator ? [r.operator] : [])), ...s.operators];
+    for (const o of refs) {
+      const name = [o.firstName, o.lastName].filter(Boolean).join(' ') || o.userName || null;
+      seen.set(o.id, { userId: o.userId, name: name ?? seen.get(o.id)?.name ?? null });
+    }
+  }
+  if (seen.size === 0) return;
+  await q.query(
+    `INSERT INTO analytics_operators (tenant_id, operator_id, user_id, name)
+     SELECT $1, id, uid, name FROM unnest($2::text[], $3::integer[], $4::text[]) AS n(id, uid, name)
+     ON CONFLICT (tenant_id, operator_id) DO UPDATE SET name = COALESCE(EXCLUDED.name, analytics_operators.name)
+       WHERE analytics_operators.name IS DISTINCT FROM COALESCE(EXCLUDED.name, analytics_operators.name)`,
+    [
+      tenantId,
+      [...seen.keys()],
+      [...seen.values()].map((v) => v.userId),
+      [...seen.values()].map((v) => v.name),
+    ],
   );
 }

@@ -5,7 +5,7 @@ import { stringify } from 'csv-stringify/sync';
 import type { AppDeps } from '../app.js';
 import { commonErrors, tenantSecurity } from '../http/errors.js';
 import { INTERVALS } from './intervals.js';
-import { parseReportParams, queueReport, type QueueRow } from './report.js';
+import { botReport, operatorReport, parseReportParams, queueReport, type QueueRow } from './report.js';
 
 const Metric = Type.Object({
   sum: Type.Integer(),
@@ -127,4 +127,105 @@ export function analyticsRoutes(fastify: FastifyInstance, deps: AppDeps): void {
       return report;
     },
   );
+}
+
+/** `{ operator: { id }, talkMs: { sum } }` → `{ operatorId, talkMsSum }`: one CSV column per leaf. */
+function flatten(row: object, prefix = ''): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(row)) {
+    const name =
+      !prefix || key.toLowerCase().startsWith(prefix.toLowerCase())
+        ? key
+        : `${prefix}${key[0]!.toUpperCase()}${key.slice(1)}`;
+    if (value !== null && typeof value === 'object') Object.assign(out, flatten(value as object, name));
+    else out[name] = value;
+  }
+  return out;
+}
+
+const OperatorRowSchema = Type.Object({
+  start: Type.String(),
+  end: Type.String(),
+  operator: Type.Object({
+    id: Type.String(),
+    userId: Type.Union([Type.Integer(), Type.Null()]),
+    name: Type.Union([Type.String(), Type.Null()]),
+  }),
+  handled: Type.Integer({ description: 'sessions this operator accepted' }),
+  talkMs: Metric,
+  acwMs: Metric,
+  handleMs: Metric,
+  missedOffers: Type.Integer({ description: 'offers to this operator that timed out' }),
+});
+const BotRowSchema = Type.Object({
+  start: Type.String(),
+  end: Type.String(),
+  bot: Type.Object({ botId: Type.String() }),
+  sessions: Type.Integer(),
+  selfService: Type.Integer(),
+  dropOff: Type.Integer(),
+  agent: Type.Integer(),
+});
+const OPERATOR_CSV = [
+  'start',
+  'end',
+  'operatorId',
+  'operatorUserId',
+  'operatorName',
+  'handled',
+  ...['talkMs', 'acwMs', 'handleMs'].flatMap((m) => [`${m}Sum`, `${m}Count`, `${m}Max`]),
+  'missedOffers',
+];
+const BOT_CSV = ['start', 'end', 'botId', 'sessions', 'selfService', 'dropOff', 'agent'];
+
+export function dimensionRoutes(fastify: FastifyInstance, deps: AppDeps): void {
+  for (const [path, run, schema, columns, summary] of [
+    [
+      '/v1/analytics/operators',
+      operatorReport,
+      OperatorRowSchema,
+      OPERATOR_CSV,
+      'Operator metrics per interval: handled, talk, ACW, handle time, missed offers',
+    ],
+    [
+      '/v1/analytics/bots',
+      botReport,
+      BotRowSchema,
+      BOT_CSV,
+      'Bot containment per interval: sessions, self-service, drop-off, handed to an agent',
+    ],
+  ] as const) {
+    fastify.get<{ Querystring: Record<string, string | undefined> }>(
+      path,
+      {
+        schema: {
+          tags: ['analytics'],
+          summary,
+          description:
+            'The parameters of /v1/analytics/queues (`groups` filters the queue report only). One row per interval × key, zero-filled. Definitions: docs/metrics.md.',
+          security: tenantSecurity,
+          querystring: Query,
+          response: {
+            200: Type.Object({ timeZone: Type.String(), interval: Type.String(), rows: Type.Array(schema) }),
+            ...commonErrors,
+          },
+        },
+        preValidation: async (request) => {
+          await deps.authenticate(request);
+        },
+      },
+      async (request, reply) => {
+        const report = await run(deps.db, request.principal!.tenant.id, parseReportParams(request.query));
+        if (/\btext\/csv\b/i.test(request.headers.accept ?? '')) {
+          return reply.type('text/csv; charset=utf-8').send(
+            stringify(
+              report.rows.map((r) => flatten(r)),
+              { header: true, columns: [...columns] },
+            ),
+          );
+        }
+        return report;
+      },
+    );
+  }
 }

@@ -7,10 +7,15 @@ import type { Db, Queryable } from '../db/store.js';
 import { canonicalJson } from '../domain/canonical.js';
 import type { SessionEvent } from '../domain/events.js';
 import { recordChanges } from '../live/changes.js';
-import { queueContribution } from '../analytics/contribution.js';
-import { applyContributionChanges, rememberQueueNames, storedContributions } from '../analytics/rollups.js';
+import { contributionOf } from '../analytics/contribution.js';
+import {
+  applyContributionChanges,
+  rememberOperators,
+  rememberQueueNames,
+  storedContributions,
+} from '../analytics/rollups.js';
 import { project } from '../domain/projector.js';
-import type { Session } from '../domain/session.js';
+import { botIdsOf, type Session } from '../domain/session.js';
 import { validateBatch } from '../domain/validate.js';
 import { AppError } from '../http/errors.js';
 import {
@@ -180,7 +185,7 @@ export async function storeBatch(
   const sessions = [...bySession.values()].map((events) => project(events)!);
   // Analytics rollups: take back each session's old contribution, add its new one (src/analytics).
   const stored = await storedContributions(q, tenantId, [...known]);
-  const contributions = new Map(sessions.map((s) => [s.sessionId, queueContribution(s)]));
+  const contributions = new Map(sessions.map((s) => [s.sessionId, contributionOf(s, botIdsOf(s))]));
   const ids = await upsertSessions(q, tenantId, sessions, contributions);
   await applyContributionChanges(
     q,
@@ -191,6 +196,7 @@ export async function storeBatch(
     })),
   );
   await rememberQueueNames(q, tenantId, sessions);
+  await rememberOperators(q, tenantId, sessions);
   if (watching) {
     await observer.observe(
       q,

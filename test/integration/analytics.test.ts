@@ -7,8 +7,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { assertError, commonRouteTests, harness, type Harness } from './harness.js';
 import { simulate } from '../../src/simulator/simulate.js';
-import { COUNTERS, MAXES, queueContribution } from '../../src/analytics/contribution.js';
-import type { Session } from '../../src/domain/session.js';
+import { contributionOf, COUNTERS, MAXES, queueContribution } from '../../src/analytics/contribution.js';
+import { botIdsOf, type Session } from '../../src/domain/session.js';
 
 let h: Harness;
 const at = (hms: string, day = '2026-03-29') => `${day}T${hms}Z`;
@@ -73,6 +73,10 @@ const SESSIONS = [
   ev('E', 'operator.left', at('00:55:35'), { operator: op('9') }),
   ev('E', 'session.ended', at('00:55:35')),
   ev('E', 'operator.concluded', at('00:55:35'), { operator: op('9') }),
+  // F: a bot answers everything: self-service, in no queue.
+  ev('F', 'session.created', at('08:00:00'), { channel: 'chat' }),
+  ev('F', 'bot.joined', at('08:00:01'), { bot: { botId: 'helper-bot', name: 'Helper' } }),
+  ev('F', 'session.ended', at('08:03:00'), { containment: 'selfService' }),
 ];
 
 before(async () => {
@@ -210,6 +214,71 @@ test('the same sessions in New York, Kathmandu (+05:45) and as one whole-range r
   );
 });
 
+test('operators and bots: the worked example per operator and per bot', async () => {
+  const query = 'from=2026-03-29&to=2026-03-30&timeZone=Europe/Prague&interval=P1D';
+  const response = await h.request({
+    method: 'GET',
+    url: `/v1/analytics/operators?${query}`,
+    headers: h.auth(),
+  });
+  assert.equal(response.statusCode, 200, response.body);
+  const rows = response.json().rows.map(({ start: _s, end: _e, ...r }: any) => r);
+  assert.deepEqual(rows, [
+    {
+      operator: { id: '7', userId: 7, name: null },
+      handled: 2,
+      talkMs: { sum: 420_000, count: 2, max: 300_000 },
+      acwMs: { sum: 60_000, count: 2, max: 60_000 },
+      handleMs: { sum: 480_000, count: 2, max: 360_000 },
+      missedOffers: 0,
+    },
+    {
+      operator: { id: '8', userId: 8, name: null },
+      handled: 0,
+      talkMs: { sum: 0, count: 0, max: null },
+      acwMs: { sum: 0, count: 0, max: null },
+      handleMs: { sum: 0, count: 0, max: null },
+      missedOffers: 1,
+    },
+    {
+      operator: { id: '9', userId: 9, name: null },
+      handled: 1,
+      talkMs: { sum: 300_000, count: 1, max: 300_000 },
+      acwMs: { sum: 0, count: 1, max: 0 },
+      handleMs: { sum: 300_000, count: 1, max: 300_000 },
+      missedOffers: 0,
+    },
+  ]);
+  const bots = (
+    await h.request({ method: 'GET', url: `/v1/analytics/bots?${query}`, headers: h.auth() })
+  ).json();
+  assert.deepEqual(
+    bots.rows.map(({ start: _s, end: _e, ...r }: any) => r),
+    [{ bot: { botId: 'helper-bot' }, sessions: 1, selfService: 1, dropOff: 0, agent: 0 }],
+  );
+  const csv = await h.request({
+    method: 'GET',
+    url: `/v1/analytics/bots?${query}`,
+    headers: { ...h.auth(), accept: 'text/csv' },
+  });
+  assert.equal(
+    csv.body,
+    'start,end,botId,sessions,selfService,dropOff,agent\n2026-03-29T00:00:00+01:00,2026-03-30T00:00:00+02:00,helper-bot,1,1,0,0\n',
+  );
+  assertError(
+    await h.request({ method: 'GET', url: `/v1/analytics/bots?${query}&groups=1`, headers: h.auth() }),
+    400,
+  );
+  assert.deepEqual(
+    (
+      await h.request({ method: 'GET', url: `/v1/analytics/operators?${query}`, headers: h.auth(h.other) })
+    ).json().rows,
+    [],
+  );
+  await commonRouteTests(h, { method: 'GET', url: `/v1/analytics/operators?${query}` });
+  await commonRouteTests(h, { method: 'GET', url: `/v1/analytics/bots?${query}` });
+});
+
 test('CSV with Accept: text/csv', async () => {
   const csv = await report('from=2026-03-29&to=2026-03-30&timeZone=Europe/Prague&interval=P1D', {
     ...h.auth(),
@@ -322,6 +391,33 @@ test('rollups equal a from-scratch sum after shuffled, duplicated, re-projected,
     }
     assert.ok(expected.size > 10);
     assert.deepEqual(actual, expected);
+    // Operators and bots likewise.
+    const expectedDims = new Map<string, number[]>();
+    for (const { doc } of docs.rows) {
+      for (const c of contributionOf(doc, botIdsOf(doc)).dimensions) {
+        const key = `${c.d}|${c.k}|${c.c}|${new Date(c.b).toISOString()}`;
+        const sum = expectedDims.get(key) ?? c.v.map(() => 0);
+        c.v.forEach((x, i) => (sum[i] += x));
+        expectedDims.set(key, sum);
+      }
+    }
+    const dims = await local.db.query<{
+      dimension: string;
+      key: string;
+      channel: string;
+      bucket: Date;
+      counters: string[];
+    }>('SELECT dimension, key, channel, bucket, counters FROM dimension_rollups WHERE tenant_id = $1', [
+      local.tenant.id,
+    ]);
+    const actualDims = new Map<string, number[]>();
+    for (const r of dims.rows) {
+      const values = r.counters.map(Number);
+      if (values.every((x) => x === 0)) continue;
+      actualDims.set(`${r.dimension}|${r.key}|${r.channel}|${r.bucket.toISOString()}`, values);
+    }
+    assert.ok(expectedDims.size > 10);
+    assert.deepEqual(actualDims, expectedDims);
     assert.equal(MAXES.length, 5);
   } finally {
     await local.close();
