@@ -303,8 +303,8 @@ export async function operatorReport(q: Queryable, tenantId: string, p: ReportPa
   const sums = await dimensionSums(q, tenantId, 'operator', p, edges);
   const rows: OperatorRow[] = [];
   for (let i = 0; i < edges.length - 1; i++) {
-    const start = formatLocal(edges[i]!, p.timeZone);
-    const end = formatLocal(edges[i + 1]!, p.timeZone);
+    const start = formatLocal(edges[i], p.timeZone);
+    const end = formatLocal(edges[i + 1], p.timeZone);
     for (const k of keys.rows) {
       const s = sums.get(`${k.key}\u0000${i + 1}`);
       const v = (j: number) => s?.v[j] ?? 0;
@@ -335,8 +335,8 @@ export async function botReport(q: Queryable, tenantId: string, p: ReportParams)
   const sums = await dimensionSums(q, tenantId, 'bot', p, edges);
   const rows: BotRow[] = [];
   for (let i = 0; i < edges.length - 1; i++) {
-    const start = formatLocal(edges[i]!, p.timeZone);
-    const end = formatLocal(edges[i + 1]!, p.timeZone);
+    const start = formatLocal(edges[i], p.timeZone);
+    const end = formatLocal(edges[i + 1], p.timeZone);
     for (const k of keys.rows) {
       const s = sums.get(`${k.key}\u0000${i + 1}`);
       const v = (j: number) => s?.v[j] ?? 0;

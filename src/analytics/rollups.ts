@@ -111,10 +111,10 @@ async function applyDimensionChanges(
       d = { ...c, v: c.v.map(() => 0), m: c.m.map(() => null) };
       deltas.set(key, d);
     }
-    c.v.forEach((x, i) => (d!.v[i] += sign * x));
+    c.v.forEach((x, i) => (d.v[i] += sign * x));
     if (sign === 1)
       c.m.forEach((x, i) => {
-        if (x !== null) d!.m[i] = d!.m[i] == null ? x : Math.max(d!.m[i]!, x);
+        if (x !== null) d.m[i] = d.m[i] == null ? x : Math.max(d.m[i], x);
       });
   };
   for (const change of changes) {

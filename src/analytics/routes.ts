@@ -136,7 +136,7 @@ function flatten(row: object, prefix = ''): Record<string, unknown> {
     const name =
       !prefix || key.toLowerCase().startsWith(prefix.toLowerCase())
         ? key
-        : `${prefix}${key[0]!.toUpperCase()}${key.slice(1)}`;
+        : `${prefix}${key[0].toUpperCase()}${key.slice(1)}`;
     if (value !== null && typeof value === 'object') Object.assign(out, flatten(value as object, name));
     else out[name] = value;
   }
