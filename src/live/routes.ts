@@ -14,6 +14,8 @@ import { AppError, commonErrors, tenantSecurity } from '../http/errors.js';
 import { clientById } from '../tenants/repository.js';
 import { tenantChangesAfter, type Change } from './changes.js';
 import type { LiveHub } from './hub.js';
+import { liveQueues } from './queues.js';
+import { isIanaZone } from '../analytics/intervals.js';
 
 const TOKEN_LIFETIME_S = 300;
 const AUDIENCE = 'switchboard-stream';
@@ -193,6 +195,56 @@ export function liveRoutes(fastify: FastifyInstance, deps: AppDeps, hub: LiveHub
         }
       }
       return reply;
+    },
+  );
+
+  app.get(
+    '/v1/live/queues',
+    {
+      schema: {
+        tags: ['live'],
+        summary: 'Every queue now: waiting sessions, the longest current wait, today so far',
+        description:
+          '`today` counts from midnight in `timeZone` (default UTC) and equals `/v1/analytics/queues` for today. `operators` needs operator.state events (not yet taken in: empty).',
+        security: tenantSecurity,
+        querystring: Type.Object(
+          { timeZone: Type.Optional(Type.String({ description: 'IANA zone of "today" (default UTC)' })) },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({
+            asOf: Type.String({ format: 'date-time' }),
+            timeZone: Type.String(),
+            queues: Type.Array(
+              Type.Object({
+                queue: Type.Object({ id: Type.Integer(), name: Type.Union([Type.String(), Type.Null()]) }),
+                waiting: Type.Integer(),
+                longestWaitMs: Type.Union([Type.Integer(), Type.Null()]),
+                operators: Type.Record(Type.String(), Type.Integer()),
+                today: Type.Object({
+                  offered: Type.Integer(),
+                  answered: Type.Integer(),
+                  abandoned: Type.Integer(),
+                  serviceLevel: Type.Union([Type.Number(), Type.Null()]),
+                }),
+              }),
+            ),
+          }),
+          ...commonErrors,
+        },
+      },
+      preValidation: async (request) => {
+        await deps.authenticate(request);
+      },
+    },
+    async (request) => {
+      const timeZone = (request.query as { timeZone?: string }).timeZone ?? 'UTC';
+      if (!isIanaZone(timeZone)) {
+        throw new AppError('validation_failed', `timeZone: '${timeZone}' is not an IANA zone name`, [
+          { field: 'timeZone', message: 'not an IANA zone name' },
+        ]);
+      }
+      return liveQueues(deps.db, request.principal!.tenant.id, deps.now(), timeZone);
     },
   );
 

@@ -1,0 +1,67 @@
+/**
+ * `GET /v1/live/queues`: every queue now — who waits and for how long (the sessions in the queue right now,
+ * found through the status index, never today's history) and today so far (the analytics rollups from local
+ * midnight, the same numbers `/v1/analytics/queues` gives for today).
+ */
+import type { Queryable } from '../db/store.js';
+import { instantOf, local } from '../analytics/intervals.js';
+import { queueReport } from '../analytics/report.js';
+
+export interface LiveQueue {
+  queue: { id: number; name: string | null };
+  waiting: number;
+  longestWaitMs: number | null;
+  /** Operators serving the queue by OperatorStateKind: needs `operator.state` events (docs/live.md). */
+  operators: Record<string, number>;
+  today: { offered: number; answered: number; abandoned: number; serviceLevel: number | null };
+}
+
+const QUARTER = 900_000;
+
+export async function liveQueues(
+  q: Queryable,
+  tenantId: string,
+  now: number,
+  timeZone: string,
+): Promise<{ asOf: string; timeZone: string; queues: LiveQueue[] }> {
+  const l = local(now, timeZone);
+  const midnight = instantOf(l.year, l.month, l.day, 0, 0, timeZone);
+  const today = await queueReport(q, tenantId, {
+    from: midnight,
+    to: Math.floor(now / QUARTER) * QUARTER + QUARTER,
+    timeZone,
+    interval: 'ALL',
+    groups: [],
+    channels: [],
+  });
+  const waiting = await q.query<{ queue_id: number; waiting: number; since: string | null }>(
+    `SELECT (analytics -> 'queue' ->> 'q')::integer AS queue_id, count(*) AS waiting,
+            min((SELECT min((r ->> 'timestamp')::bigint) FROM jsonb_array_elements(doc -> 'routing') AS r
+                  WHERE r ->> 'activityType' IN ('RoutingRequestCreated', 'EnteredGroupQueue'))) AS since
+       FROM sessions
+      WHERE tenant_id = $1 AND status = ANY('{IN_QUEUE,WAITING}'::text[]) AND ended IS NULL
+        AND analytics -> 'queue' IS NOT NULL AND analytics -> 'queue' <> 'null'::jsonb
+      GROUP BY 1`,
+    [tenantId],
+  );
+  const waits = new Map(waiting.rows.map((r) => [Number(r.queue_id), r]));
+  return {
+    asOf: new Date(now).toISOString(),
+    timeZone,
+    queues: today.rows.map((row) => {
+      const w = waits.get(row.queue.id);
+      return {
+        queue: row.queue,
+        waiting: Number(w?.waiting ?? 0),
+        longestWaitMs: w?.since ? Math.max(0, now - Number(w.since)) : null,
+        operators: {},
+        today: {
+          offered: row.offered,
+          answered: row.answered,
+          abandoned: row.abandoned,
+          serviceLevel: row.serviceLevel,
+        },
+      };
+    }),
+  };
+}
