@@ -24,6 +24,7 @@ import { StoreLockedError } from './db/lock.js';
 import { koreToken } from './dialects/kore/token.js';
 import { AppError } from './http/errors.js';
 import { fileBlobStore } from './files/blobs.js';
+import type { BotRow, OperatorRow, QueueRow } from './analytics/report.js';
 import { runRetention } from './retention/run.js';
 import { packageRoot } from './paths.js';
 
@@ -115,6 +116,93 @@ async function answerProblem(call: string, response: Response): Promise<string> 
   }
   if (response.status === 401) return `${call}: the server refused the client id or secret (401): ${message}`;
   return `${call} answered ${response.status}: ${message}`;
+}
+
+interface ReportFlags {
+  url: string;
+  clientId: string;
+  clientSecret: string;
+  from: string;
+  to: string;
+  timeZone: string;
+  interval: string;
+  groups?: string;
+  channels?: string;
+  csv?: boolean;
+}
+
+/** A report row as JSON (each kind's columns read only its own fields). */
+type ReportRow = QueueRow & OperatorRow & BotRow;
+/** One table column: a header and how to show a row's value. */
+type Column = [string, (row: ReportRow) => unknown];
+
+const avgSeconds = (m: { sum: number; count: number }) =>
+  m.count ? (m.sum / m.count / 1000).toFixed(1) : '–';
+const REPORT_COLUMNS: Record<string, Column[]> = {
+  queues: [
+    ['queue', (r) => r.queue.name ?? r.queue.id],
+    ['offered', (r) => r.offered],
+    ['answered', (r) => r.answered],
+    ['abandoned', (r) => r.abandoned],
+    ['SL', (r) => (r.serviceLevel === null ? '–' : `${(r.serviceLevel * 100).toFixed(1)} %`)],
+    ['ASA s', (r) => avgSeconds(r.waitMs)],
+    ['AHT s', (r) => avgSeconds(r.handleMs)],
+    ['transfers', (r) => r.transferred],
+  ],
+  operators: [
+    ['operator', (r) => r.operator.name ?? r.operator.id],
+    ['handled', (r) => r.handled],
+    ['talk s', (r) => avgSeconds(r.talkMs)],
+    ['ACW s', (r) => avgSeconds(r.acwMs)],
+    ['missed', (r) => r.missedOffers],
+  ],
+  bots: [
+    ['bot', (r) => r.bot.botId],
+    ['sessions', (r) => r.sessions],
+    ['self-service', (r) => r.selfService],
+    ['drop-off', (r) => r.dropOff],
+    ['agent', (r) => r.agent],
+  ],
+};
+
+async function printReport(kind: string, flags: ReportFlags): Promise<void> {
+  const columns = REPORT_COLUMNS[kind];
+  if (!columns) throw new ConfigError(`report: unknown kind '${kind}' (use: queues, operators, bots)`);
+  const url = new URL(`/v1/analytics/${kind}`, flags.url);
+  url.searchParams.set('from', flags.from);
+  url.searchParams.set('to', flags.to);
+  url.searchParams.set('timeZone', flags.timeZone);
+  url.searchParams.set('interval', flags.interval);
+  if (flags.groups) url.searchParams.set('groups', flags.groups);
+  if (flags.channels) url.searchParams.set('channels', flags.channels);
+  const response = await fetch(url, {
+    headers: {
+      authorization: `Basic ${Buffer.from(`${flags.clientId}:${flags.clientSecret}`).toString('base64')}`,
+      ...(flags.csv ? { accept: 'text/csv' } : {}),
+    },
+  });
+  if (!response.ok) throw new ServerAnswerError(await answerProblem(`GET ${url.pathname}`, response));
+  if (flags.csv) {
+    process.stdout.write(await response.text());
+    return;
+  }
+  const { rows } = (await response.json()) as { rows: ReportRow[] };
+  const table = [
+    ['start', ...columns.map(([name]) => name)],
+    ...rows.map((r) => [
+      String(r.start).slice(0, 16).replace('T', ' '),
+      ...columns.map(([, show]) => String(show(r))),
+    ]),
+  ];
+  const widths = table[0].map((_, i) => Math.max(...table.map((row) => row[i].length)));
+  for (const [i, row] of table.entries()) {
+    console.log(
+      row
+        .map((cell, j) => (j === 0 || j === 1 ? cell.padEnd(widths[j]) : cell.padStart(widths[j])))
+        .join('  '),
+    );
+    if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  }
 }
 
 interface ExportFlags {
@@ -520,6 +608,36 @@ program
   .action(async (flags: ExportFlags) => {
     try {
       await exportToFile(flags);
+    } catch (error) {
+      fail(error);
+    }
+  });
+
+program
+  .command('report')
+  .description('print an analytics report as a table (docs/metrics.md)')
+  .argument('<kind>', 'queues, operators or bots')
+  .requiredOption('--url <url>', 'the Switchboard server')
+  .requiredOption(
+    '--client-id <id>',
+    'client id (env SWITCHBOARD_CLIENT_ID)',
+    process.env.SWITCHBOARD_CLIENT_ID,
+  )
+  .requiredOption(
+    '--client-secret <secret>',
+    'client secret (env SWITCHBOARD_CLIENT_SECRET)',
+    process.env.SWITCHBOARD_CLIENT_SECRET,
+  )
+  .requiredOption('--from <date>', 'YYYY-MM-DD (midnight in the zone) or an RFC 3339 instant')
+  .requiredOption('--to <date>', 'exclusive end, as --from')
+  .option('--time-zone <zone>', 'IANA time zone', 'UTC')
+  .option('--interval <interval>', 'PT15M, PT30M, PT1H, P1D, P1W, P1M or ALL', 'P1D')
+  .option('--groups <ids>', 'comma-separated queue ids (queues only)')
+  .option('--channels <channels>', 'comma-separated channels')
+  .option('--csv', 'print CSV instead of a table')
+  .action(async (kind: string, flags: ReportFlags) => {
+    try {
+      await printReport(kind, flags);
     } catch (error) {
       fail(error);
     }

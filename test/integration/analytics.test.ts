@@ -4,6 +4,9 @@
  * duplicated, re-projected, anonymised and deleted intake; parameters; tenant isolation.
  */
 import { after, before, test } from 'node:test';
+import { execFile } from 'node:child_process';
+import type { AddressInfo } from 'node:net';
+import { promisify } from 'node:util';
 import assert from 'node:assert/strict';
 import { assertError, commonRouteTests, harness, type Harness } from './harness.js';
 import { simulate } from '../../src/simulator/simulate.js';
@@ -422,4 +425,36 @@ test('rollups equal a from-scratch sum after shuffled, duplicated, re-projected,
   } finally {
     await local.close();
   }
+});
+
+test('switchboard report prints the table (and CSV)', async () => {
+  await h.app.listen({ port: 0, host: '127.0.0.1' });
+  const url = `http://127.0.0.1:${(h.app.server.address() as AddressInfo).port}`;
+  const bin = new URL('../../../bin/switchboard.js', import.meta.url).pathname;
+  const { clientId, clientSecret } = h.tenant.credentials;
+  const args = [
+    '--url',
+    url,
+    '--client-id',
+    clientId,
+    '--client-secret',
+    clientSecret,
+    '--from',
+    '2026-03-29',
+    '--to',
+    '2026-03-30',
+    '--time-zone',
+    'Europe/Prague',
+  ];
+  const run = (...more: string[]) => promisify(execFile)(process.execPath, [bin, 'report', ...more]);
+  const table = (await run('queues', ...args)).stdout.split('\n');
+  assert.match(
+    table[0]!,
+    /^start\s+queue\s+offered\s+answered\s+abandoned\s+SL\s+ASA s\s+AHT s\s+transfers$/,
+  );
+  assert.match(table[2]!, /^2026-03-29 00:00\s+Support\s+4\s+2\s+2\s+33\.3 %\s+27\.5\s+240\.0\s+1$/);
+  assert.match(table[3]!, /^2026-03-29 00:00\s+Sales\s+1\s+1\s+0\s+0\.0 %\s+35\.0\s+300\.0\s+0$/);
+  const csv = (await run('bots', ...args, '--csv')).stdout;
+  assert.match(csv, /^start,end,botId,sessions/);
+  await assert.rejects(run('agents', ...args), (e: { code: number }) => e.code === 2);
 });
