@@ -26,6 +26,7 @@ import { AppError } from './http/errors.js';
 import { fileBlobStore } from './files/blobs.js';
 import type { BotRow, OperatorRow, QueueRow } from './analytics/report.js';
 import { runRetention } from './retention/run.js';
+import { rebuildAnalytics } from './analytics/rebuild.js';
 import { packageRoot } from './paths.js';
 
 const packageVersion = () =>
@@ -452,6 +453,42 @@ program
       fail(error);
     }
   });
+
+program
+  .command('analytics')
+  .description('recompute the analytics rollups from the sessions and report differences (docs/metrics.md)')
+  .argument('<action>', 'rebuild')
+  .option('--fix', 'replace rollups that differ with the recomputed ones')
+  .option('--json', 'print the report as JSON')
+  .option('--data <dir>', 'data folder (env SWITCHBOARD_DATA, default ./data)')
+  .option('--database-url <url>', 'PostgreSQL connection string (env DATABASE_URL)')
+  .action(
+    async (action: string, flags: { fix?: boolean; json?: boolean; data?: string; databaseUrl?: string }) => {
+      try {
+        if (action !== 'rebuild')
+          throw new ConfigError(`analytics: unknown action '${action}' (use: rebuild)`);
+        const config = parseServerConfig({
+          ...(flags.data ? { data: flags.data } : {}),
+          ...(flags.databaseUrl ? { databaseUrl: flags.databaseUrl } : {}),
+        });
+        const { db, release } = await openConfiguredStore(config);
+        try {
+          const reports = await rebuildAnalytics(db, { fix: flags.fix === true });
+          if (flags.json) console.log(JSON.stringify(reports, null, 2));
+          else
+            for (const r of reports)
+              console.log(
+                `tenant ${r.tenantId}: ${r.sessions} sessions, ${r.staleSessions} stale contributions, ${r.differingRows} rollup rows differ${r.fixed ? ' — fixed' : ''}`,
+              );
+        } finally {
+          await db.close();
+          release();
+        }
+      } catch (error) {
+        fail(error);
+      }
+    },
+  );
 
 const token = program.command('token').description('make API tokens');
 token

@@ -3,6 +3,7 @@
  * re-projected takes back its old contribution (stored beside it in `sessions.analytics`) and adds its new one.
  */
 import type { Queryable } from '../db/store.js';
+import { canonicalJson } from '../domain/canonical.js';
 import type { Session } from '../domain/session.js';
 import {
   COUNTERS,
@@ -55,7 +56,7 @@ export async function applyContributionChanges(
   };
   const dimensionChanges: { before: DimensionContribution[]; after: DimensionContribution[] }[] = [];
   for (const change of changes) {
-    if (JSON.stringify(change.before) === JSON.stringify(change.after)) continue;
+    if (canonicalJson(change.before) === canonicalJson(change.after)) continue;
     if (change.before?.queue) add(change.before.queue, -1);
     if (change.after?.queue) add(change.after.queue, 1);
     dimensionChanges.push({ before: change.before?.dimensions ?? [], after: change.after?.dimensions ?? [] });

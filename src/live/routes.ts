@@ -238,7 +238,7 @@ export function liveRoutes(fastify: FastifyInstance, deps: AppDeps, hub: LiveHub
       },
     },
     async (request) => {
-      const timeZone = (request.query).timeZone ?? 'UTC';
+      const timeZone = request.query.timeZone ?? 'UTC';
       if (!isIanaZone(timeZone)) {
         throw new AppError('validation_failed', `timeZone: '${timeZone}' is not an IANA zone name`, [
           { field: 'timeZone', message: 'not an IANA zone name' },

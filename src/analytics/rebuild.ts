@@ -1,0 +1,169 @@
+/**
+ * Recomputes every tenant's rollups from the session rows and reports where the stored ones differ; with
+ * `fix`, replaces them (and each session's stored contribution). A maintenance command, not a request: it
+ * reads every session, in id order, a batch at a time. Run it while intake is stopped, or run it again after:
+ * a change committed during the run is not reflected. Sessions that retention deleted show up as differences
+ * (their counts are kept on purpose); `fix` would drop them.
+ */
+import type { Db } from '../db/store.js';
+import { canonicalJson } from '../domain/canonical.js';
+import { botIdsOf, type Session } from '../domain/session.js';
+import { contributionOf, COUNTERS, MAXES, type Contribution } from './contribution.js';
+
+export interface RebuildReport {
+  tenantId: string;
+  sessions: number;
+  /** Sessions whose stored contribution was missing or stale. */
+  staleSessions: number;
+  /** Rollup rows (queue, operator and bot) whose stored counters or maxima differ from the recomputed ones. */
+  differingRows: number;
+  fixed: boolean;
+}
+
+interface Row {
+  counters: number[];
+  maxima: (number | null)[];
+}
+
+const addInto = (map: Map<string, Row>, key: string, v: number[], m: (number | null)[]) => {
+  let row = map.get(key);
+  if (!row) map.set(key, (row = { counters: v.map(() => 0), maxima: m.map(() => null) }));
+  v.forEach((x, i) => (row.counters[i] += x));
+  m.forEach((x, i) => {
+    if (x !== null) row.maxima[i] = row.maxima[i] === null ? x : Math.max(row.maxima[i], x);
+  });
+};
+const same = (a: Row | undefined, b: Row | undefined) => {
+  const zero = (r: Row | undefined) =>
+    !r || (r.counters.every((x) => x === 0) && r.maxima.every((x) => x === null));
+  if (zero(a) && zero(b)) return true;
+  return JSON.stringify(a) === JSON.stringify(b);
+};
+
+export async function rebuildAnalytics(
+  db: Db,
+  options: { fix?: boolean; batch?: number } = {},
+): Promise<RebuildReport[]> {
+  const batch = options.batch ?? 1000;
+  const tenants = await db.query<{ id: string }>('SELECT id FROM tenants ORDER BY id');
+  const reports: RebuildReport[] = [];
+  for (const { id: tenantId } of tenants.rows) {
+    const queues = new Map<string, Row>();
+    const dimensions = new Map<string, Row>();
+    const stale: { sessionId: string; analytics: Contribution }[] = [];
+    let sessions = 0;
+    for (let after = 0; ;) {
+      const page = await db.query<{
+        id: string;
+        session_id: string;
+        doc: Session;
+        analytics: Contribution | null;
+      }>(
+        `SELECT id, session_id, doc, analytics FROM sessions WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
+        [tenantId, after, batch],
+      );
+      for (const row of page.rows) {
+        const c = contributionOf(row.doc, botIdsOf(row.doc));
+        if (canonicalJson(c) !== canonicalJson(row.analytics))
+          stale.push({ sessionId: row.session_id, analytics: c });
+        if (c.queue) addInto(queues, `${c.queue.q}|${c.queue.c}|${c.queue.b}`, c.queue.v, c.queue.m);
+        for (const d of c.dimensions) addInto(dimensions, `${d.d}|${d.k}|${d.c}|${d.b}`, d.v, d.m);
+      }
+      sessions += page.rows.length;
+      if (page.rows.length < batch) break;
+      after = Number(page.rows.at(-1)!.id);
+    }
+    const storedQueues = new Map<string, Row>();
+    for (const r of (
+      await db.query<Record<string, unknown>>('SELECT * FROM queue_rollups WHERE tenant_id = $1', [tenantId])
+    ).rows) {
+      storedQueues.set(`${String(r.queue_id)}|${String(r.channel)}|${(r.bucket as Date).getTime()}`, {
+        counters: COUNTERS.map((c) => Number(r[c])),
+        maxima: MAXES.map((c) => (r[c] === null ? null : Number(r[c]))),
+      });
+    }
+    const storedDimensions = new Map<string, Row>();
+    for (const r of (
+      await db.query<{
+        dimension: string;
+        key: string;
+        channel: string;
+        bucket: Date;
+        counters: string[];
+        maxima: (string | null)[];
+      }>(
+        'SELECT dimension, key, channel, bucket, counters, maxima FROM dimension_rollups WHERE tenant_id = $1',
+        [tenantId],
+      )
+    ).rows) {
+      storedDimensions.set(`${r.dimension}|${r.key}|${r.channel}|${r.bucket.getTime()}`, {
+        counters: r.counters.map(Number),
+        maxima: r.maxima.map((x) => (x === null ? null : Number(x))),
+      });
+    }
+    let differing = 0;
+    for (const [expected, stored] of [
+      [queues, storedQueues],
+      [dimensions, storedDimensions],
+    ] as const) {
+      for (const key of new Set([...expected.keys(), ...stored.keys()])) {
+        if (!same(expected.get(key), stored.get(key))) differing++;
+      }
+    }
+    const fix = options.fix === true && (differing > 0 || stale.length > 0);
+    if (fix) await replace(db, tenantId, queues, dimensions, stale);
+    reports.push({ tenantId, sessions, staleSessions: stale.length, differingRows: differing, fixed: fix });
+  }
+  return reports;
+}
+
+async function replace(
+  db: Db,
+  tenantId: string,
+  queues: Map<string, Row>,
+  dimensions: Map<string, Row>,
+  stale: { sessionId: string; analytics: Contribution }[],
+): Promise<void> {
+  await db.tx(async (q) => {
+    await q.query('DELETE FROM queue_rollups WHERE tenant_id = $1', [tenantId]);
+    await q.query('DELETE FROM dimension_rollups WHERE tenant_id = $1', [tenantId]);
+    const columns = [...COUNTERS, ...MAXES];
+    const queueRecords = [...queues].map(([key, row]) => {
+      const [queue, channel, bucket] = key.split('|');
+      return {
+        queue_id: Number(queue),
+        channel,
+        bucket: new Date(Number(bucket)).toISOString(),
+        ...Object.fromEntries(
+          columns.map((c, i) => [c, i < COUNTERS.length ? row.counters[i] : row.maxima[i - COUNTERS.length]]),
+        ),
+      };
+    });
+    await q.query(
+      `INSERT INTO queue_rollups (tenant_id, queue_id, channel, bucket, ${columns.join(', ')})
+       SELECT $1, r.queue_id, r.channel, r.bucket, ${columns.map((c) => `r.${c}`).join(', ')}
+         FROM jsonb_to_recordset($2::jsonb) AS r(queue_id integer, channel text, bucket timestamptz,
+              ${columns.map((c) => `${c} bigint`).join(', ')})`,
+      [tenantId, JSON.stringify(queueRecords)],
+    );
+    const dimensionRecords = [...dimensions].map(([key, row]) => {
+      const [d, k, c, b] = key.split('|');
+      return { d, k, c, b: Number(b), v: row.counters, m: row.maxima };
+    });
+    await q.query(
+      `INSERT INTO dimension_rollups (tenant_id, dimension, key, channel, bucket, counters, maxima)
+       SELECT $1, r.d, r.k, r.c, to_timestamp(r.b / 1000.0),
+              ARRAY(SELECT x::bigint FROM jsonb_array_elements_text(r.v) WITH ORDINALITY AS e(x, i) ORDER BY i),
+              ARRAY(SELECT x::bigint FROM jsonb_array_elements_text(r.m) WITH ORDINALITY AS e(x, i) ORDER BY i)
+         FROM jsonb_to_recordset($2::jsonb) AS r(d text, k text, c text, b bigint, v jsonb, m jsonb)`,
+      [tenantId, JSON.stringify(dimensionRecords)],
+    );
+    if (stale.length > 0) {
+      await q.query(
+        `UPDATE sessions SET analytics = s.a FROM unnest($2::text[], $3::jsonb[]) AS s(id, a)
+          WHERE sessions.tenant_id = $1 AND sessions.session_id = s.id`,
+        [tenantId, stale.map((s) => s.sessionId), stale.map((s) => JSON.stringify(s.analytics))],
+      );
+    }
+  });
+}
