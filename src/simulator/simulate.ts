@@ -133,7 +133,8 @@ function route(
   let t = at;
   s.emit(t, 'routing.requested', { group });
   s.emit(t, 'routing.queued', { group });
-  const wait = exp(r, 35_000);
+  // A queue staffed for an 80/20 service level: most guests wait seconds, a few long enough to give up.
+  const wait = exp(r, 8_000);
   const patience = exp(r, 150_000);
   if (patience < wait) {
     t += patience;

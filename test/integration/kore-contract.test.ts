@@ -137,7 +137,7 @@ function vary(events: SessionEvent[], i: number): Mutable[] {
     list = list.filter((e) => e.at < ended.at);
     made.open++;
   }
-  if (i % 29 === 5 && list.some((e) => e.type === 'bot.joined')) {
+  if (i % 19 === 5 && list.some((e) => e.type === 'bot.joined')) {
     // session.created has not arrived (yet).
     list = list.filter((e) => e !== created);
     made.noCreated++;
