@@ -66,7 +66,8 @@ export function eventRoutes(app: FastifyInstance, deps: AppDeps): void {
       },
       // The service validates events itself to report every bad one by index and field.
       validatorCompiler: () => () => true,
-      preHandler: async (request) => {
+      // Credentials before the body is read: an anonymous 60 MB batch is refused without being buffered.
+      onRequest: async (request) => {
         await deps.authenticate(request);
       },
     },

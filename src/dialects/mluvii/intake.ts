@@ -154,7 +154,8 @@ export function mluviiIntakeRoutes(app: FastifyInstance, deps: AppDeps): void {
           401: ErrorBody,
         },
       },
-      preHandler: async (request) => {
+      // Credentials before the body is read.
+      onRequest: async (request) => {
         await deps.authenticate(request);
       },
     },
