@@ -3,6 +3,7 @@
  * profiles' hot functions, printed and (unless --no-report) written into BENCHMARKS.md — the store's
  * "latest" section replaced, one line added to the history.
  */
+import type { AnalyticsTiming } from './analytics.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CallTiming, ReadRatio, Responsiveness } from './measure.js';
@@ -36,6 +37,7 @@ export interface Results {
   intake: IntakeRatio | null;
   storage: Storage | null;
   responsive: Responsiveness | null;
+  analytics: AnalyticsTiming | null;
   profiles: ProfileSummary[];
 }
 
@@ -56,6 +58,8 @@ export const GOALS = {
     intakeShare: 0.5,
     bytesPerSession: 6 * 1024,
     maxWait: null,
+    analyticsP95: 100,
+    analyticsSpeedup: 50,
   },
   embedded: {
     scale: 200_000,
@@ -65,6 +69,8 @@ export const GOALS = {
     intakeShare: 0.5,
     bytesPerSession: null,
     maxWait: 100,
+    analyticsP95: 300,
+    analyticsSpeedup: null,
   },
 } as const;
 
@@ -127,6 +133,22 @@ export function goalRows(r: Results): GoalRow[] {
         pass: g.maxWait === null ? null : result.latency.max <= g.maxWait,
       });
     }
+  }
+  if (r.analytics) {
+    const a = r.analytics;
+    rows.push({
+      what: `analytics: 30 days × ${a.queues} queues at PT15M in Europe/Prague (${int(a.rows)} rows) from the rollups: p95`,
+      measured: `${ms(a.rollups.p95)} ms`,
+      goal: `≤ ${g.analyticsP95} ms`,
+      pass: a.rollups.p95 <= g.analyticsP95,
+    });
+    const speedup = a.fromRows.p50 / a.rollups.p50;
+    rows.push({
+      what: `analytics: the same numbers from ${int(a.sessions)} session rows (p50 ${ms(a.fromRows.p50)} ms) vs from the rollups`,
+      measured: `${speedup.toFixed(0)}× faster`,
+      goal: g.analyticsSpeedup === null ? '–' : `≥ ${g.analyticsSpeedup}×`,
+      pass: g.analyticsSpeedup === null ? null : speedup >= g.analyticsSpeedup,
+    });
   }
   return rows;
 }

@@ -6,6 +6,7 @@
  * load-generator process, beside the baselines the goals name; prints a table of goals with PASS/FAIL and
  * writes it into BENCHMARKS.md. See docs/performance.md.
  */
+import { analyticsVsRows } from './analytics.js';
 import { randomBytes } from 'node:crypto';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -20,7 +21,7 @@ import { startLoadgen, startServer, type Loadgen, type RunningServer } from './p
 import type { HttpRequest } from './loadgen.js';
 import { goalRows, markdown, writeBenchmarks, type Results, type Storage } from './report.js';
 
-const PARTS = ['list', 'reads', 'intake', 'storage', 'responsive'] as const;
+const PARTS = ['list', 'reads', 'intake', 'storage', 'responsive', 'analytics'] as const;
 type Part = (typeof PARTS)[number];
 
 const integer = (name: string, min: number) => (value: string) => {
@@ -148,6 +149,16 @@ async function offline(c: Context): Promise<void> {
     c.results.machine = `${cpu.length} × ${cpu[0]?.model.trim() ?? 'CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, ${version}; load average ${c.results.loadAverage.toFixed(1)} at the start`;
     log(`machine: ${c.results.machine}`);
     if (c.parts.has('storage')) c.results.storage = await storage(store.db, c.dataset.meta.sessions);
+    if (c.parts.has('analytics')) {
+      log('analytics: 30-day PT15M report from the rollups vs from the session rows');
+      c.results.analytics = await analyticsVsRows(
+        store.db,
+        c.dataset.meta.tenant.id,
+        c.window,
+        c.quick ? { rollups: 3, rows: 1 } : { rollups: 20, rows: 3 },
+        log,
+      );
+    }
     if (c.flags.plans) {
       log('plans: EXPLAIN (ANALYZE, BUFFERS) of every list call');
       const plans = await capturePlans(store.db, c.dataset.meta, c.window);
@@ -329,6 +340,7 @@ async function main(flags: Flags): Promise<number> {
       intake: null,
       storage: null,
       responsive: null,
+      analytics: null,
       profiles: [],
     },
   };

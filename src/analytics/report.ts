@@ -7,7 +7,15 @@ import type { Queryable } from '../db/store.js';
 import { AppError } from '../http/errors.js';
 import { parseInstant } from '../domain/events.js';
 import { BUCKET_MS } from './contribution.js';
-import { boundaries, formatLocal, instantOf, INTERVALS, isIanaZone, type Interval } from './intervals.js';
+import {
+  boundaries,
+  formatLocal,
+  instantOf,
+  INTERVALS,
+  isIanaZone,
+  offsetsOver,
+  type Interval,
+} from './intervals.js';
 
 /** More rows than this in one answer is a 400 asking for a larger interval or a shorter range. */
 export const MAX_ROWS = 200_000;
@@ -151,6 +159,7 @@ export async function queueReport(
   p: ReportParams,
 ): Promise<{ timeZone: string; interval: Interval; rows: QueueRow[] }> {
   const edges = boundaries(p.from, p.to, p.interval, p.timeZone);
+  const offsetAt = offsetsOver(edges[0], edges.at(-1)!, p.timeZone);
   const queues = await q.query<{ queue_id: number; name: string | null }>(
     `SELECT queue_id, max(name) AS name FROM (
        SELECT queue_id, name FROM analytics_queues WHERE tenant_id = $1
@@ -186,8 +195,8 @@ export async function queueReport(
   });
   const rows: QueueRow[] = [];
   for (let i = 0; i < slots; i++) {
-    const start = formatLocal(edges[i], p.timeZone);
-    const end = formatLocal(edges[i + 1], p.timeZone);
+    const start = formatLocal(edges[i], p.timeZone, offsetAt);
+    const end = formatLocal(edges[i + 1], p.timeZone, offsetAt);
     for (const queue of queues.rows) {
       const r = bySlot.get(`${queue.queue_id}:${i + 1}`);
       const n = (c: keyof SumRow) => Number(r?.[c] ?? 0);
@@ -292,6 +301,7 @@ function checkDimensionParams(p: ReportParams, edges: number[], keys: number): v
 
 export async function operatorReport(q: Queryable, tenantId: string, p: ReportParams) {
   const edges = boundaries(p.from, p.to, p.interval, p.timeZone);
+  const offsetAt = offsetsOver(edges[0], edges.at(-1)!, p.timeZone);
   const keys = await q.query<{ key: string; user_id: number | null; name: string | null }>(
     `SELECT k.key, o.user_id, o.name FROM (
        SELECT operator_id AS key FROM analytics_operators WHERE tenant_id = $1
@@ -303,8 +313,8 @@ export async function operatorReport(q: Queryable, tenantId: string, p: ReportPa
   const sums = await dimensionSums(q, tenantId, 'operator', p, edges);
   const rows: OperatorRow[] = [];
   for (let i = 0; i < edges.length - 1; i++) {
-    const start = formatLocal(edges[i], p.timeZone);
-    const end = formatLocal(edges[i + 1], p.timeZone);
+    const start = formatLocal(edges[i], p.timeZone, offsetAt);
+    const end = formatLocal(edges[i + 1], p.timeZone, offsetAt);
     for (const k of keys.rows) {
       const s = sums.get(`${k.key}\u0000${i + 1}`);
       const v = (j: number) => s?.v[j] ?? 0;
@@ -326,6 +336,7 @@ export async function operatorReport(q: Queryable, tenantId: string, p: ReportPa
 
 export async function botReport(q: Queryable, tenantId: string, p: ReportParams) {
   const edges = boundaries(p.from, p.to, p.interval, p.timeZone);
+  const offsetAt = offsetsOver(edges[0], edges.at(-1)!, p.timeZone);
   const keys = await q.query<{ key: string }>(
     `SELECT DISTINCT key FROM dimension_rollups
       WHERE tenant_id = $1 AND dimension = 'bot' AND bucket >= $2 AND bucket < $3 ORDER BY key`,
@@ -335,8 +346,8 @@ export async function botReport(q: Queryable, tenantId: string, p: ReportParams)
   const sums = await dimensionSums(q, tenantId, 'bot', p, edges);
   const rows: BotRow[] = [];
   for (let i = 0; i < edges.length - 1; i++) {
-    const start = formatLocal(edges[i], p.timeZone);
-    const end = formatLocal(edges[i + 1], p.timeZone);
+    const start = formatLocal(edges[i], p.timeZone, offsetAt);
+    const end = formatLocal(edges[i + 1], p.timeZone, offsetAt);
     for (const k of keys.rows) {
       const s = sums.get(`${k.key}\u0000${i + 1}`);
       const v = (j: number) => s?.v[j] ?? 0;

@@ -1,0 +1,91 @@
+/**
+ * Issue 11's report: 30 days of every queue at PT15M in Europe/Prague, from the rollups (what
+ * `GET /v1/analytics/queues` runs) beside the same numbers computed from the session rows (every session of
+ * the range read and its contribution computed, as a client without rollups would), back to back, on the
+ * store itself (no HTTP on either side). A dataset loaded before analytics existed is rebuilt first.
+ */
+import type { Db } from '../src/db/store.js';
+import { queueContribution, COUNTERS } from '../src/analytics/contribution.js';
+import { rebuildAnalytics } from '../src/analytics/rebuild.js';
+import { boundaries } from '../src/analytics/intervals.js';
+import { queueReport, type ReportParams } from '../src/analytics/report.js';
+import type { Session } from '../src/domain/session.js';
+import { latency, type Latency } from './stats.js';
+
+export interface AnalyticsTiming {
+  days: number;
+  queues: number;
+  rows: number;
+  sessions: number;
+  rollups: Latency;
+  fromRows: Latency;
+}
+
+const DAY = 86_400_000;
+
+async function timed(runs: number, fn: () => Promise<unknown>): Promise<Latency> {
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now();
+    await fn();
+    samples.push(performance.now() - started);
+  }
+  return latency(samples);
+}
+
+export async function analyticsVsRows(
+  db: Db,
+  tenantId: string,
+  window: { start: number; end: number },
+  runs: { rollups: number; rows: number },
+  log: (line: string) => void,
+): Promise<AnalyticsTiming> {
+  const stale = await db.query<{ n: number }>(
+    'SELECT count(*) AS n FROM sessions WHERE tenant_id = $1 AND analytics IS NULL',
+    [tenantId],
+  );
+  if (Number(stale.rows[0].n) > 0) {
+    log(
+      `  ${Number(stale.rows[0].n).toLocaleString('en-US')} sessions predate analytics: rebuilding the rollups`,
+    );
+    await rebuildAnalytics(db, { fix: true });
+  }
+  const to = Math.floor(window.end / DAY) * DAY;
+  const params: ReportParams = {
+    from: to - 30 * DAY,
+    to,
+    timeZone: 'Europe/Prague',
+    interval: 'PT15M',
+    groups: [],
+    channels: [],
+  };
+  const report = await queueReport(db, tenantId, params);
+  const rollups = await timed(runs.rollups, () => queueReport(db, tenantId, params));
+  const edges = boundaries(params.from, params.to, params.interval, params.timeZone);
+  let sessions = 0;
+  const fromRows = await timed(runs.rows, async () => {
+    // Sessions enter a queue after they are created: a day of margin before the range.
+    const rows = await db.query<{ doc: Session }>(
+      'SELECT doc FROM sessions WHERE tenant_id = $1 AND created >= $2 AND created < $3',
+      [tenantId, new Date(params.from - DAY), new Date(params.to)],
+    );
+    sessions = rows.rows.length;
+    const sums = new Map<string, number[]>();
+    for (const { doc } of rows.rows) {
+      const c = queueContribution(doc);
+      if (!c || c.b < params.from || c.b >= params.to) continue;
+      let lo = 0;
+      while (lo + 1 < edges.length && edges[lo + 1] <= c.b) lo++;
+      const key = `${c.q}:${lo}`;
+      const sum = sums.get(key) ?? COUNTERS.map(() => 0);
+      c.v.forEach((x, i) => (sum[i] += x));
+      sums.set(key, sum);
+    }
+    return sums;
+  });
+  const queues = new Set(report.rows.map((r) => r.queue.id)).size;
+  log(
+    `  30 days × ${queues} queues at PT15M (${report.rows.length.toLocaleString('en-US')} rows): rollups p95 ${rollups.p95.toFixed(1)} ms, from ${sessions.toLocaleString('en-US')} session rows p95 ${fromRows.p95.toFixed(0)} ms`,
+  );
+  return { days: 30, queues, rows: report.rows.length, sessions, rollups, fromRows };
+}
