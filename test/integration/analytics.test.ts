@@ -192,6 +192,23 @@ test('hours on the DST day: 23 of them, zero-filled, each session in the interva
   );
 });
 
+test('the autumn change: 25 hours, the repeated hour twice with its two offsets', async () => {
+  const hours = (await report('from=2026-10-25&to=2026-10-26&timeZone=Europe/Prague&interval=PT1H')).json()
+    .rows;
+  const starts = [...new Set(hours.map((r: { start: string }) => r.start))];
+  assert.equal(starts.length, 25);
+  assert.deepEqual(starts.slice(1, 5), [
+    '2026-10-25T01:00:00+02:00',
+    '2026-10-25T02:00:00+02:00',
+    '2026-10-25T02:00:00+01:00',
+    '2026-10-25T03:00:00+01:00',
+  ]);
+  const [day] = (await report('from=2026-10-25&to=2026-10-26&timeZone=Europe/Prague&interval=P1D')).json()
+    .rows;
+  assert.equal(Date.parse(day.end) - Date.parse(day.start), 25 * 3_600_000);
+  assert.equal(day.offered, 0, 'zero-filled');
+});
+
 test('the same sessions in New York, Kathmandu (+05:45) and as one whole-range row', async () => {
   const ny = (await report('from=2026-03-28&to=2026-03-30&timeZone=America/New_York&interval=P1D')).json()
     .rows;
