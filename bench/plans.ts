@@ -31,6 +31,7 @@ function recording(db: Db): { db: Db; take(): Recorded[] } {
       log.push({ sql, params: params ?? [] });
       return q.query(sql, params);
     },
+    ...(q.changed ? { changed: q.changed.bind(q) } : {}),
   });
   const wrapped: Db = {
     kind: db.kind,
@@ -38,6 +39,7 @@ function recording(db: Db): { db: Db; take(): Recorded[] } {
     tx: (fn) => db.tx((q) => fn(watch(q))),
     poolStats: () => db.poolStats(),
     listen: (channel, onNotify) => db.listen(channel, onNotify),
+    onChanged: (listener) => db.onChanged(listener),
     close: () => db.close(),
   };
   return {

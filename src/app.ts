@@ -30,6 +30,7 @@ import { exportRoutes } from './exports/routes.js';
 import { refuseHostileInput } from './http/guard.js';
 import { retentionRoutes } from './retention/routes.js';
 import { liveHub, type LiveHub } from './live/hub.js';
+import { readCache, type ReadCache } from './sessions/read-cache.js';
 import { liveRoutes } from './live/routes.js';
 import { analyticsRoutes, dimensionRoutes } from './analytics/routes.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
@@ -69,6 +70,8 @@ export interface AppDeps {
   metrics: Metrics;
   /** This server's fan-out of the change feed to stream subscribers. */
   hub: LiveHub;
+  /** Rendered single-session responses that no longer change, dropped as the change feed says. */
+  readCache: ReadCache;
   /** Every route registered (method and URL pattern), for tests that must cover each one. */
   routes: { method: string; url: string }[];
 }
@@ -150,6 +153,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   const metrics = createMetrics(options.db, options.now ?? Date.now);
   const hub = liveHub(options.db);
+  const rendered = readCache(options.db, hub);
+  app.addHook('onClose', (_instance, done) => {
+    rendered.close();
+    done();
+  });
   const deps: AppDeps = {
     keys: await loadKeyring(options.db),
     observer,
@@ -174,6 +182,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       options.onSessionsChanged?.(tenantId, sessions);
     },
     hub,
+    readCache: rendered,
     links: (request) => {
       const base = baseUrl(request);
       return {

@@ -13,7 +13,15 @@ export interface Queryable {
     sql: string,
     params?: unknown[],
   ): Promise<pg.QueryResult<R>>;
+  /**
+   * Inside `tx`: tells the Db's `onChanged` listeners, once the transaction commits, that these sessions
+   * changed (absent outside a transaction).
+   */
+  changed?(tenantId: string, sessionIds: readonly string[]): void;
 }
+
+/** Told after a commit which sessions of a tenant the transaction changed. */
+export type ChangeListener = (tenantId: string, sessionIds: readonly string[]) => void;
 
 export interface Db extends Queryable {
   readonly kind: 'embedded' | 'postgres';
@@ -25,6 +33,11 @@ export interface Db extends Queryable {
    * function that stops listening.
    */
   listen(channel: string, onNotify: () => void): Promise<(() => Promise<void>) | null>;
+  /**
+   * Calls `listener` after every commit on this Db (in this process) that changed sessions; answers the
+   * function that stops it. Other servers learn of the same changes from the change feed.
+   */
+  onChanged(listener: ChangeListener): () => void;
   /** Connections of the pool: open, idle, and requests waiting for one (for /metrics). */
   poolStats(): { total: number; idle: number; waiting: number; max: number };
   close(): Promise<void>;
@@ -45,8 +58,13 @@ export interface StoreOptions {
 pg.types.setTypeParser(20, (v) => Number(v));
 
 function wrap(pool: pg.Pool, kind: Db['kind'], onClose: () => Promise<void>, listener?: () => pg.Client): Db {
+  const changeListeners = new Set<ChangeListener>();
   return {
     kind,
+    onChanged(listener) {
+      changeListeners.add(listener);
+      return () => changeListeners.delete(listener);
+    },
     async listen(channel, onNotify) {
       if (!listener) return null;
       if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`bad channel name ${channel}`);
@@ -70,10 +88,16 @@ function wrap(pool: pg.Pool, kind: Db['kind'], onClose: () => Promise<void>, lis
     }),
     async tx(fn) {
       const client = await pool.connect();
+      const changes: [string, readonly string[]][] = [];
       try {
         await client.query('BEGIN');
-        const result = await fn(client);
+        const result = await fn({
+          query: (sql, params) => client.query(sql, params),
+          changed: (tenantId, sessionIds) => changes.push([tenantId, sessionIds]),
+        });
         await client.query('COMMIT');
+        for (const [tenantId, sessionIds] of changes)
+          for (const listener of changeListeners) listener(tenantId, sessionIds);
         return result;
       } catch (error) {
         await client.query('ROLLBACK').catch(() => undefined);

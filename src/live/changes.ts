@@ -21,7 +21,8 @@ export interface Change {
   id: number;
   tenantId: string;
   sessionId: string;
-  summary: SessionSummary;
+  /** The session as it now stands; null when it was removed (retention, a bulk delete). */
+  summary: SessionSummary | null;
 }
 
 export async function recordChanges(q: Queryable, tenantId: string, sessions: Session[], now: number) {
@@ -33,13 +34,29 @@ export async function recordChanges(q: Queryable, tenantId: string, sessions: Se
     [tenantId, sessions.map((s) => s.sessionId), sessions.map((s) => JSON.stringify(toSummary(s, now)))],
   );
   await q.query(`SELECT pg_notify('${CHANGES_CHANNEL}', '')`);
+  q.changed?.(
+    tenantId,
+    sessions.map((s) => s.sessionId),
+  );
+}
+
+/** Records that sessions were removed: the last statements before the caller's transaction commits. */
+export async function recordRemovals(q: Queryable, tenantId: string, sessionIds: string[]) {
+  if (sessionIds.length === 0) return;
+  await q.query('SELECT pg_advisory_xact_lock($1::bigint)', [String(ORDER_LOCK)]);
+  await q.query(
+    `INSERT INTO session_changes (tenant_id, session_id, summary) SELECT $1, s, NULL FROM unnest($2::text[]) AS s`,
+    [tenantId, sessionIds],
+  );
+  await q.query(`SELECT pg_notify('${CHANGES_CHANNEL}', '')`);
+  q.changed?.(tenantId, sessionIds);
 }
 
 interface ChangeRow {
   id: string;
   tenant_id: string;
   session_id: string;
-  summary: SessionSummary;
+  summary: SessionSummary | null;
 }
 
 const toChange = (row: ChangeRow): Change => ({

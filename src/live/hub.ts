@@ -10,7 +10,8 @@ import type { Db } from '../db/store.js';
 import { CHANGES_CHANNEL, changesAfter, lastChangeId, type Change } from './changes.js';
 
 export interface Subscriber {
-  tenantId: string;
+  /** The tenant whose changes it takes; null for every tenant's (a server-wide cache). */
+  tenantId: string | null;
   /** Takes one change; never awaits (the pump does not wait for anyone). */
   deliver(change: Change): void;
 }
@@ -23,6 +24,11 @@ export interface LiveHub {
   subscribe(subscriber: Subscriber): Promise<{ position: number; unsubscribe: () => void }>;
   /** Something was committed here: read the feed now. */
   wake(): void;
+  /**
+   * When the feed was last read to its end without an error (ms since the epoch; 0 before the first read).
+   * A cache that trusts the feed to invalidate it stops trusting it once this falls behind.
+   */
+  readThrough(): number;
   close(): Promise<void>;
 }
 
@@ -45,19 +51,25 @@ export function liveHub(db: Db, options: HubOptions = {}): LiveHub {
   let again = false;
   let timer: NodeJS.Timeout | null = null;
   let stopListening: (() => Promise<void>) | null = null;
+  let readAt = 0;
 
   async function pumpOnce(): Promise<void> {
+    const started = Date.now();
     for (;;) {
       const changes = await changesAfter(db, position, batch);
       // No await from here to the end of the loop body: a subscriber registered meanwhile sees either all of
       // this batch or none of it, and `position` says which.
       for (const change of changes) {
         for (const subscriber of subscribers) {
-          if (subscriber.tenantId === change.tenantId) subscriber.deliver(change);
+          if (subscriber.tenantId === null || subscriber.tenantId === change.tenantId)
+            subscriber.deliver(change);
         }
         position = change.id;
       }
-      if (changes.length < batch) return;
+      if (changes.length < batch) {
+        readAt = started;
+        return;
+      }
     }
   }
 
@@ -79,7 +91,9 @@ export function liveHub(db: Db, options: HubOptions = {}): LiveHub {
   }
 
   async function start(): Promise<void> {
+    const started = Date.now();
     position = await lastChangeId(db);
+    readAt = started;
     running = true;
     stopListening = await db.listen(CHANGES_CHANNEL, pump).catch((error: unknown) => {
       onError(error);
@@ -92,6 +106,7 @@ export function liveHub(db: Db, options: HubOptions = {}): LiveHub {
 
   async function stop(): Promise<void> {
     running = false;
+    readAt = 0;
     if (timer) clearInterval(timer);
     timer = null;
     const listening = stopListening;
@@ -116,6 +131,7 @@ export function liveHub(db: Db, options: HubOptions = {}): LiveHub {
       };
     },
     wake: pump,
+    readThrough: () => readAt,
     async close() {
       subscribers.clear();
       await stop();

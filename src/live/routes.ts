@@ -109,7 +109,7 @@ export function liveRoutes(fastify: FastifyInstance, deps: AppDeps, hub: LiveHub
         tags: ['live'],
         summary: 'Server-Sent Events: every session change of the tenant as it is committed',
         description:
-          'Event `session`, data = the session summary of `GET /v1/sessions`, id = the change id. Reconnect with `Last-Event-ID` (EventSource does it) to get every change since, without loss or duplicates, within the 24-hour window; an older id gets a `reset` event first. A comment line every 15 s keeps proxies from closing the connection.',
+          'Event `session`, data = the session summary of `GET /v1/sessions`, id = the change id; event `removed`, data = `{ sessionId }`, when retention or a bulk delete removed a session. Reconnect with `Last-Event-ID` (EventSource does it) to get every change since, without loss or duplicates, within the 24-hour window; an older id gets a `reset` event first. A comment line every 15 s keeps proxies from closing the connection.',
         security: tenantSecurity,
         querystring: StreamQuery,
         response: {
@@ -132,10 +132,13 @@ export function liveRoutes(fastify: FastifyInstance, deps: AppDeps, hub: LiveHub
           { field: 'Last-Event-ID', message: 'not a change id' },
         ]);
       }
+      // A removal has no summary left to filter on: it reaches every subscriber of the tenant that might
+      // have shown the session.
       const matches = (change: Change) =>
         (query.sessionId === undefined || change.sessionId === query.sessionId) &&
-        (query.queue === undefined || change.summary.groups.some((g) => g.id === query.queue)) &&
-        (query.operator === undefined || change.summary.operatorIds.includes(query.operator));
+        (change.summary === null ||
+          ((query.queue === undefined || change.summary.groups.some((g) => g.id === query.queue)) &&
+            (query.operator === undefined || change.summary.operatorIds.includes(query.operator))));
 
       reply.hijack();
       const res = reply.raw;
@@ -152,7 +155,9 @@ export function liveRoutes(fastify: FastifyInstance, deps: AppDeps, hub: LiveHub
       const send = (change: Change) => {
         if (change.id <= last) return;
         last = change.id;
-        if (matches(change)) session.push(change.summary, 'session', String(change.id));
+        if (!matches(change)) return;
+        if (change.summary) session.push(change.summary, 'session', String(change.id));
+        else session.push({ sessionId: change.sessionId }, 'removed', String(change.id));
       };
       const drop = () => res.destroy();
       const { position, unsubscribe } = await hub.subscribe({

@@ -6,6 +6,7 @@
  */
 import { applyContributionChanges, storedContributions } from '../analytics/rollups.js';
 import type { Queryable } from '../db/store.js';
+import { recordRemovals } from '../live/changes.js';
 
 export interface Purged {
   sessions: number;
@@ -30,8 +31,8 @@ export async function purgeSessions(
       [...stored.values()].map((before) => ({ before, after: null })),
     );
   }
-  const sessions = await q.query(
-    'DELETE FROM sessions WHERE tenant_id = $1 AND session_id = ANY($2::text[])',
+  const sessions = await q.query<{ session_id: string }>(
+    'DELETE FROM sessions WHERE tenant_id = $1 AND session_id = ANY($2::text[]) RETURNING session_id',
     args,
   );
   const events = await q.query(
@@ -45,6 +46,12 @@ export async function purgeSessions(
   const files = await q.query<{ storage_key: string }>(
     'DELETE FROM files WHERE tenant_id = $1 AND session_id = ANY($2::text[]) RETURNING storage_key',
     args,
+  );
+  // Stream clients and every server's read cache learn of the removal from the change feed.
+  await recordRemovals(
+    q,
+    tenantId,
+    sessions.rows.map((r) => r.session_id),
   );
   return {
     sessions: sessions.rowCount ?? 0,

@@ -47,10 +47,25 @@ export function sessionRoutes(fastify: FastifyInstance, deps: AppDeps): void {
       },
       preHandler,
     },
-    async (request) => {
-      const doc = await sessionDoc(deps.db, request.principal!.tenant.id, request.params.sessionId);
-      if (!doc) throw new AppError('not_found', `session '${request.params.sessionId}' not found`);
-      return toNativeSession(doc, deps.now(), deps.links(request));
+    async (request, reply) => {
+      const tenantId = request.principal!.tenant.id;
+      const { sessionId } = request.params;
+      const links = deps.links(request);
+      const body = await deps.readCache.get(
+        tenantId,
+        sessionId,
+        `native ${deps.baseUrl(request)}`,
+        async () => {
+          const doc = await sessionDoc(deps.db, tenantId, sessionId);
+          // The route's response schema serialises (to a string: no custom serializer is set).
+          return (
+            doc && { sessionId, render: (now) => reply.serialize(toNativeSession(doc, now, links)) as string }
+          );
+        },
+        deps.now(),
+      );
+      if (body === null) throw new AppError('not_found', `session '${sessionId}' not found`);
+      return reply.type('application/json; charset=utf-8').send(body);
     },
   );
 }
