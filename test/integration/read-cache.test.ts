@@ -85,7 +85,7 @@ test(
   'two servers on one database: a write through one is seen by the other',
   { skip: STORE !== 'postgres' },
   async () => {
-    const schema = (await h.db.query<{ s: string }>('SELECT current_schema() AS s')).rows[0]!.s;
+    const schema = (await h.db.query<{ s: string }>('SELECT current_schema() AS s')).rows[0].s;
     const db2 = await openStore({ databaseUrl: process.env.TEST_DATABASE_URL, schema });
     const blobs = mkdtempSync(join(tmpdir(), 'switchboard-blobs-'));
     const app2 = await buildApp({
