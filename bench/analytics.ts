@@ -21,6 +21,7 @@ export interface AnalyticsTiming {
   fromRows: Latency;
 }
 
+const PAGE = 5_000;
 const DAY = 86_400_000;
 
 async function timed(runs: number, fn: () => Promise<unknown>): Promise<Latency> {
@@ -64,22 +65,39 @@ export async function analyticsVsRows(
   const edges = boundaries(params.from, params.to, params.interval, params.timeZone);
   let sessions = 0;
   const fromRows = await timed(runs.rows, async () => {
-    // Sessions enter a queue after they are created: a day of margin before the range.
-    const rows = await db.query<{ doc: Session }>(
-      'SELECT doc FROM sessions WHERE tenant_id = $1 AND created >= $2 AND created < $3',
-      [tenantId, new Date(params.from - DAY), new Date(params.to)],
-    );
-    sessions = rows.rows.length;
+    // Sessions enter a queue after they are created: a day of margin before the range. Read in pages by
+    // (created, id), so a million documents never sit in memory at once.
+    sessions = 0;
     const sums = new Map<string, number[]>();
-    for (const { doc } of rows.rows) {
-      const c = queueContribution(doc);
-      if (!c || c.b < params.from || c.b >= params.to) continue;
-      let lo = 0;
-      while (lo + 1 < edges.length && edges[lo + 1] <= c.b) lo++;
-      const key = `${c.q}:${lo}`;
-      const sum = sums.get(key) ?? COUNTERS.map(() => 0);
-      c.v.forEach((x, i) => (sum[i] += x));
-      sums.set(key, sum);
+    let after: { created: Date; id: string } | null = null;
+    for (;;) {
+      const page: { rows: { id: string; created: Date; doc: Session }[] } = await db.query(
+        `SELECT id, created, doc FROM sessions
+          WHERE tenant_id = $1 AND created >= $2 AND created < $3
+            AND ($4::timestamptz IS NULL OR (created, id) > ($4, $5::bigint))
+          ORDER BY created, id LIMIT ${PAGE}`,
+        [
+          tenantId,
+          new Date(params.from - DAY),
+          new Date(params.to),
+          after?.created ?? null,
+          after?.id ?? null,
+        ],
+      );
+      sessions += page.rows.length;
+      for (const { doc } of page.rows) {
+        const c = queueContribution(doc);
+        if (!c || c.b < params.from || c.b >= params.to) continue;
+        let lo = 0;
+        while (lo + 1 < edges.length && edges[lo + 1] <= c.b) lo++;
+        const key = `${c.q}:${lo}`;
+        const sum = sums.get(key) ?? COUNTERS.map(() => 0);
+        c.v.forEach((x, i) => (sum[i] += x));
+        sums.set(key, sum);
+      }
+      if (page.rows.length < PAGE) break;
+      const last = page.rows[page.rows.length - 1];
+      after = { created: last.created, id: last.id };
     }
     return sums;
   });

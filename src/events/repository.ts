@@ -7,8 +7,7 @@ import { sessionDurations } from '../domain/durations.js';
 
 export interface StoredEvent {
   event: SessionEvent;
-  /** Canonical JSON of the event: the stored body and the input of `hash`. */
-  text: string;
+  /** SHA-256 (hex) of the event's canonical JSON: equal content, equal hash, whatever the key order. */
   hash: string;
 }
 
@@ -39,22 +38,23 @@ export async function insertEvents(
   tenantId: string,
   events: StoredEvent[],
 ): Promise<Set<string>> {
+  // One JSON parameter rather than seven arrays: no array-literal escaping of every body (the driver's
+  // escapeElement was 5 % of intake's CPU), and the body is stored as the event object itself.
+  const rows = events.map((e) => ({
+    id: e.event.id,
+    session_id: e.event.sessionId,
+    type: e.event.type,
+    at: e.event.at,
+    hash: e.hash,
+    body: e.event,
+  }));
   const result = await q.query<{ id: string }>(
     `INSERT INTO events (tenant_id, id, session_id, type, at, body, content_hash)
-     SELECT $1, e.id, e.session_id, e.type, e.at, e.body::jsonb, e.hash
-       FROM unnest($2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[], $7::text[])
-         AS e(id, session_id, type, at, body, hash)
+     SELECT $1, e.id, e.session_id, e.type, e.at, e.body, e.hash
+       FROM jsonb_to_recordset($2::jsonb) AS e(id text, session_id text, type text, at timestamptz, hash text, body jsonb)
      ON CONFLICT (tenant_id, id) DO NOTHING
      RETURNING id`,
-    [
-      tenantId,
-      events.map((e) => e.event.id),
-      events.map((e) => e.event.sessionId),
-      events.map((e) => e.event.type),
-      events.map((e) => e.event.at),
-      events.map((e) => e.text),
-      events.map((e) => e.hash),
-    ],
+    [tenantId, JSON.stringify(rows)],
   );
   return new Set(result.rows.map((r) => r.id));
 }

@@ -42,8 +42,7 @@ export interface IngestResult {
 
 /** An event ready to store: its canonical text (key order never matters) and that text's SHA-256. */
 export function storedEvent(event: SessionEvent): StoredEvent {
-  const text = canonicalJson(event);
-  return { event, text, hash: createHash('sha256').update(text).digest('hex') };
+  return { event, hash: createHash('sha256').update(canonicalJson(event)).digest('hex') };
 }
 
 function conflict(ids: string[]): AppError {
