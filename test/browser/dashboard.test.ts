@@ -234,7 +234,7 @@ test('queue performance: the table is the API’s rows, and the CSV is the table
     page.waitForEvent('download'),
     page.getByRole('button', { name: 'Download CSV' }).click(),
   ]);
-  const csv = readFileSync((await download.path())!, 'utf8')
+  const csv = readFileSync((await download.path()), 'utf8')
     .trimEnd()
     .split('\r\n');
   const table = await page.locator('#queue-table').evaluate((t) =>
