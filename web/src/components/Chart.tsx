@@ -91,17 +91,24 @@ export function Chart(props: {
         legend: { live: true },
         cursor: { focus: { prox: 16 } },
       };
+      // Timed to the end of the first draw (uPlot may defer it past the constructor).
+      let timed = false;
+      opts.hooks = {
+        draw: [
+          () => {
+            if (timed) return;
+            timed = true;
+            const ms = performance.now() - started;
+            const points = props.x.length * props.series.length;
+            (window.__chartDraws ??= []).push({ title: props.title, ms, points });
+          },
+        ],
+      };
       plot = new uPlot(
         opts,
         [props.x, ...props.series.map((s) => s.values)] as uPlotType.AlignedData,
         host.current,
       );
-      const ms = performance.now() - started;
-      (window.__chartDraws ??= []).push({
-        title: props.title,
-        ms,
-        points: props.x.length * props.series.length,
-      });
       observer = new ResizeObserver(() => {
         if (plot && host.current)
           plot.setSize({ width: host.current.clientWidth, height: props.height ?? 220 });

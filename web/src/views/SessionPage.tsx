@@ -46,7 +46,8 @@ export function lanesOf(s: SessionDetail, now: number): { lanes: Lane[]; from: n
       detail: r.group?.name ?? `group ${r.group?.id}`,
     });
   });
-  if (queue.length) lanes.push({ label: `Queue ${queue.map((q) => q.detail).join(', ')}`, segments: queue });
+  if (queue.length)
+    lanes.push({ label: `Queue ${[...new Set(queue.map((q) => q.detail))].join(', ')}`, segments: queue });
 
   const holds: Segment[] = [];
   let heldAt: number | null = null;
