@@ -13,6 +13,12 @@ COPY src ./src
 COPY test ./test
 COPY bench ./bench
 RUN npx tsc -p tsconfig.json
+# The dashboard (docs/dashboard.md): its metric definitions are read from the docs at build time.
+COPY web ./web
+COPY scripts/build-web.js ./scripts/
+COPY README.md ./
+COPY docs/metrics.md ./docs/
+RUN node scripts/build-web.js
 
 FROM node:20.19-bookworm-slim AS runtime
 ENV NODE_ENV=production \
@@ -24,6 +30,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY bin ./bin
 COPY --from=build /app/dist/src ./dist/src
+COPY --from=build /app/dist/web ./dist/web
 # Migrations are read at start from src/db/migrations.
 COPY src/db/migrations ./src/db/migrations
 RUN mkdir -p /data && chown node:node /data

@@ -2,7 +2,8 @@
 /**
  * Runs the compiled test suite: unit tests once, integration tests on the embedded store and — when
  * TEST_DATABASE_URL is set, or always under CI — on PostgreSQL too. Under CI a PostgreSQL that cannot be
- * reached fails the run; it is never skipped.
+ * reached fails the run; it is never skipped. Browser tests (test/browser, headless Chromium) run once, on the
+ * embedded store; without /usr/bin/chromium they are skipped, except under CI, where they always run.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
@@ -43,5 +44,11 @@ if (pgUrl) {
   console.log(
     '\n# PostgreSQL run skipped: set TEST_DATABASE_URL=postgres://… to include it (CI always does).',
   );
+}
+const browser = filter(files('browser'));
+if (browser.length && (process.env.CI || existsSync('/usr/bin/chromium'))) {
+  failed |= run('browser tests: headless Chromium, embedded store', browser, { TEST_STORE: 'embedded' });
+} else if (browser.length) {
+  console.log('\n# browser tests skipped: /usr/bin/chromium is missing (apt-get install chromium; CI always runs them).');
 }
 process.exit(failed ? 1 : 0);

@@ -37,6 +37,7 @@ import { createMetrics, type Metrics } from './observability/metrics.js';
 import { pendingMigrations } from './db/migrate.js';
 import { sessionRoutes } from './sessions/routes.js';
 import { fileRoutes } from './files/routes.js';
+import { dashboardRoutes } from './dashboard/routes.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -173,7 +174,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     webhookTargets: targetPolicy(options.webhookAllow),
     db: options.db,
     blobs: options.blobs,
-    authenticate: nativeAuthenticator(options.db),
+    authenticate: nativeAuthenticator(options.db, undefined, options.now ?? Date.now),
     now: options.now ?? Date.now,
     adminToken: options.adminToken,
     maxFileBytes: options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
@@ -357,6 +358,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(mluviiRoutes(deps));
   await app.register(koreRoutes(deps));
   await app.register(evoRoutes(deps));
+  await app.register(dashboardRoutes(deps));
   return app;
 }
 

@@ -28,6 +28,7 @@ import type { BotRow, OperatorRow, QueueRow } from './analytics/report.js';
 import { runRetention } from './retention/run.js';
 import { rebuildAnalytics } from './analytics/rebuild.js';
 import { packageRoot } from './paths.js';
+import { dashboardBanner } from './demo/demo.js';
 
 const packageVersion = () =>
   (JSON.parse(readFileSync(`${packageRoot}package.json`, 'utf8')) as { version: string }).version;
@@ -357,6 +358,8 @@ function printBanner(
   ];
   if (demo) {
     lines.push(
+      '',
+      ...dashboardBanner(url, demo),
       '',
       `Demo tenant ${demo.tenantId} (departmentId ${demo.departmentId})`,
       `  clientId:     ${demo.clientId}`,

@@ -113,3 +113,15 @@ export function runLive(
   timer.unref();
   return { stop: () => clearInterval(timer) };
 }
+
+/** The banner's dashboard lines: where it is and how to sign in to the demo (docs/dashboard.md). */
+export function dashboardBanner(
+  url: string,
+  demo: Pick<DemoCredentials, 'clientId' | 'clientSecret'>,
+): string[] {
+  return [
+    `Dashboard: ${url}/  — sign in with the demo client:`,
+    `  Client id:     ${demo.clientId}`,
+    `  Client secret: ${demo.clientSecret}`,
+  ];
+}

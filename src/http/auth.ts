@@ -1,5 +1,7 @@
 /**
- * Native authentication: `Authorization: Bearer <clientSecret>` or HTTP Basic `clientId:clientSecret`.
+ * Native authentication: `Authorization: Bearer <clientSecret>` or HTTP Basic `clientId:clientSecret`, or —
+ * without an Authorization header — the dashboard's session cookie (src/dashboard/sessions.ts; not cached, so
+ * a sign-out ends it at once on every server).
  * Answers are cached for a short time (default 30 s) so a hot read path does not pay a lookup per request;
  * a revoked client is therefore refused at most that long after revocation.
  */
@@ -8,6 +10,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Db } from '../db/store.js';
 import { AppError } from './errors.js';
 import { clientByCredentials, principalBySecret, type Principal } from '../tenants/repository.js';
+import { cookiePrincipal, sessionCookie } from '../dashboard/sessions.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -21,10 +24,12 @@ export interface Authenticator {
 
 const MAX_CACHED = 10_000;
 
-export function nativeAuthenticator(db: Db, ttlMs = 30_000): Authenticator {
+export function nativeAuthenticator(db: Db, ttlMs = 30_000, now: () => number = Date.now): Authenticator {
   const cache = new Map<string, { principal: Principal; expires: number }>();
   return async (request) => {
     const header = request.headers.authorization;
+    const session = header ? undefined : sessionCookie(request);
+    if (session !== undefined) return (request.principal = await cookiePrincipal(db, request, session, now()));
     if (!header)
       throw new AppError('unauthorized', 'missing Authorization header (Bearer <clientSecret> or Basic)');
     const key = createHash('sha256').update(header).digest('base64');

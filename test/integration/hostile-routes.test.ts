@@ -45,6 +45,8 @@ function dialectOf(url: string): Dialect {
   if (['/healthz', '/readyz', '/metrics'].includes(path)) return 'ops';
   if (path.startsWith('/v1/tenants')) return 'admin';
   if (path.startsWith('/v1/')) return 'native';
+  // The dashboard's page and bundle files (src/dashboard): errors in the native shape.
+  if (path === '/' || path.startsWith('/ui/')) return 'native';
   if (path.startsWith('/api/public/')) return 'kore';
   if (path.startsWith('/api/v1/') || path.startsWith('/login/')) return 'mluvii';
   return 'evo';
