@@ -3,7 +3,12 @@
  * Tests drive `app.inject()` and real sockets through this same factory.
  */
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { Type } from '@sinclair/typebox';
@@ -118,7 +123,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
           redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers.auth'],
         }
       : false,
-    disableRequestLogging: true,
+    // Our own onResponse hook writes one line per request; Fastify's request lines stay off.
+    logController: new LogController({ disableRequestLogging: true }),
     requestIdHeader: false,
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
