@@ -1,21 +1,8 @@
 /** Shared by the report views: the range form's state and sums over report rows. */
 import type { Metric, QueueRow } from './api.js';
 
-export interface Totals {
-  offered: number;
-  answered: number;
-  abandoned: number;
-  shortAbandoned: number;
-  answeredWithinSl: number;
-  serviceLevel: number | null;
-  waitMs: Metric;
-  talkMs: Metric;
-  holdMs: Metric;
-  acwMs: Metric;
-  handleMs: Metric;
-  transferred: number;
-  operatorTimeouts: number;
-}
+/** A report row's counters and sums without its interval and queue: what `totals` adds up. */
+export type Totals = Omit<QueueRow, 'start' | 'end' | 'queue'>;
 
 const addMetric = (a: Metric, b: Metric): Metric => ({
   sum: a.sum + b.sum,
