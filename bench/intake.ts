@@ -1,7 +1,8 @@
 /**
  * Intake against its baseline, back to back on the same database: the simulator's batches posted to
- * `POST /v1/events` of the real server (a fresh tenant), then the very same rows inserted raw into `events`
- * (another fresh tenant) by one batched `INSERT … SELECT … FROM jsonb_to_recordset(…)` per batch (the intake's own
+ * `POST /v1/events` of the real server (a fresh tenant), then the very same rows inserted raw, one row per
+ * event, into `bench_raw_events` (another fresh tenant; the plain layout an event log starts with: a row per
+ * event keyed by (tenant, id), indexed by session) by one batched `INSERT … SELECT … FROM jsonb_to_recordset(…)` per batch (the intake's own
  * statement shape), their canonical text and hash
  * prepared before the clock starts — the baseline does only what a raw insert does. Both tenants are deleted
  * afterwards and the tables vacuumed, so the dataset stays as it was loaded.
@@ -36,7 +37,7 @@ export async function adminTenant(base: string, adminToken: string, name: string
 /** Deletes tenants with everything they own, then vacuums so that the space is reused. */
 export async function dropTenants(db: Db, ids: string[]): Promise<void> {
   await db.query('DELETE FROM tenants WHERE id = ANY($1::text[])', [ids]);
-  await db.query('VACUUM events, sessions');
+  await db.query('VACUUM session_events, sessions');
   if (db.kind === 'embedded') await db.query('CHECKPOINT');
 }
 
@@ -69,6 +70,20 @@ export async function intakeVsRaw(options: {
 
   const store = await dataset.open();
   try {
+    await store.db.query(`CREATE TABLE IF NOT EXISTS bench_raw_events (
+      tenant_id    text NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+      id           text NOT NULL,
+      session_id   text NOT NULL,
+      type         text NOT NULL,
+      at           timestamptz NOT NULL,
+      body         jsonb NOT NULL,
+      content_hash text NOT NULL,
+      received_at  timestamptz NOT NULL DEFAULT now(),
+      PRIMARY KEY (tenant_id, id)
+    )`);
+    await store.db.query(
+      'CREATE INDEX IF NOT EXISTS bench_raw_events_session ON bench_raw_events (tenant_id, session_id)',
+    );
     const raw = await store.db.tx((q) => createTenant(q, { name: 'bench-raw' }));
     // The same statement shape as the intake's own insert (one JSON parameter per batch), its text made
     // before the clock starts.
@@ -88,7 +103,7 @@ export async function intakeVsRaw(options: {
       ]);
     const insert = (params: unknown[]) =>
       store.db.query(
-        `INSERT INTO events (tenant_id, id, session_id, type, at, body, content_hash)
+        `INSERT INTO bench_raw_events (tenant_id, id, session_id, type, at, body, content_hash)
          SELECT $1, e.id, e.session_id, e.type, e.at, e.body, e.hash
            FROM jsonb_to_recordset($2::jsonb) AS e(id text, session_id text, type text, at timestamptz, hash text, body jsonb)`,
         params,

@@ -104,7 +104,7 @@ const START = Date.parse('2026-01-01T00:00:00Z');
 async function storage(db: Db, sessions: number): Promise<Storage> {
   const row = (
     await db.query<{ events: string; sessions: string }>(
-      `SELECT pg_total_relation_size('events') AS events, pg_total_relation_size('sessions') AS sessions`,
+      `SELECT pg_total_relation_size('session_events') AS events, pg_total_relation_size('sessions') AS sessions`,
     )
   ).rows[0];
   return { eventsBytes: Number(row.events), sessionsBytes: Number(row.sessions), sessions };

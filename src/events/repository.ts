@@ -32,70 +32,135 @@ export async function lockSessions(q: Queryable, keys: string[]): Promise<void> 
   await q.query('SELECT count(pg_advisory_xact_lock(k)) FROM unnest($1::bigint[]) AS k', [keys]);
 }
 
-/** Inserts events, skipping ids already stored; returns the ids actually inserted. */
-export async function insertEvents(
-  q: Queryable,
-  tenantId: string,
-  events: StoredEvent[],
-): Promise<Set<string>> {
-  // One JSON parameter rather than seven arrays: no array-literal escaping of every body (the driver's
-  // escapeElement was 5 % of intake's CPU), and the body is stored as the event object itself.
-  const rows = events.map((e) => ({
-    id: e.event.id,
-    session_id: e.event.sessionId,
-    type: e.event.type,
-    at: e.event.at,
-    hash: e.hash,
-    body: e.event,
-  }));
-  const result = await q.query<{ id: string }>(
-    `INSERT INTO events (tenant_id, id, session_id, type, at, body, content_hash)
-     SELECT $1, e.id, e.session_id, e.type, e.at, e.body, e.hash
-       FROM jsonb_to_recordset($2::jsonb) AS e(id text, session_id text, type text, at timestamptz, hash text, body jsonb)
-     ON CONFLICT (tenant_id, id) DO NOTHING
-     RETURNING id`,
-    [tenantId, JSON.stringify(rows)],
-  );
-  return new Set(result.rows.map((r) => r.id));
+/**
+ * The 64-bit key of an event id in the tenant-wide duplicate index: the first 8 bytes of
+ * md5(tenant id ":" event id), as a signed integer in decimal (migration 016 computes the same in SQL).
+ */
+export function eventKey(tenantId: string, id: string): string {
+  return createHash('md5').update(`${tenantId}:${id}`).digest().readBigInt64BE(0).toString();
 }
 
-export async function storedHashes(
+/** Events per row of `session_events`: a long session rewrites at most this many when it grows. */
+export const CHUNK_EVENTS = 256;
+
+/** One row of `session_events`: up to CHUNK_EVENTS of a session's events. */
+export interface EventChunk {
+  chunk: number;
+  events: SessionEvent[];
+  /** Hashes of the original content of events anonymisation rewrote (id → hash); null when none were. */
+  keptHashes: Record<string, string> | null;
+}
+
+/** The stored events of a session, in its chunks (ascending). */
+export class EventArchive {
+  private byId?: Map<string, EventChunk>;
+  constructor(readonly chunks: EventChunk[] = []) {}
+
+  get events(): SessionEvent[] {
+    return this.chunks.length === 1 ? this.chunks[0].events : this.chunks.flatMap((c) => c.events);
+  }
+
+  /** The stored event with this id and the chunk that holds it. */
+  find(id: string): { event: SessionEvent; keptHash: string | undefined } | undefined {
+    if (!this.byId) {
+      this.byId = new Map();
+      for (const c of this.chunks) for (const e of c.events) this.byId.set(e.id, c);
+    }
+    const chunk = this.byId.get(id);
+    if (!chunk) return undefined;
+    return { event: chunk.events.find((e) => e.id === id)!, keptHash: chunk.keptHashes?.[id] };
+  }
+
+  /**
+   * Adds new events: the last chunk is filled up to CHUNK_EVENTS, then new chunks follow. Answers the chunks
+   * to write (the changed last one and the new ones).
+   */
+  append(events: SessionEvent[]): EventChunk[] {
+    const changed: EventChunk[] = [];
+    for (const event of events) {
+      let last = this.chunks.at(-1);
+      if (!last || last.events.length >= CHUNK_EVENTS) {
+        last = { chunk: last ? last.chunk + 1 : 0, events: [], keptHashes: null };
+        this.chunks.push(last);
+      }
+      if (changed.at(-1) !== last) changed.push(last);
+      last.events.push(event);
+    }
+    this.byId = undefined;
+    return changed;
+  }
+}
+
+/** The stored events of these sessions (a primary-key range read per session). */
+export async function eventArchives(
+  q: Queryable,
+  tenantId: string,
+  sessionIds: string[],
+): Promise<Map<string, EventArchive>> {
+  const archives = new Map<string, EventArchive>();
+  if (sessionIds.length === 0) return archives;
+  const result = await q.query<{
+    session_id: string;
+    chunk: number;
+    events: SessionEvent[];
+    kept_hashes: Record<string, string> | null;
+  }>(
+    `SELECT session_id, chunk, events, kept_hashes FROM session_events
+      WHERE tenant_id = $1 AND session_id = ANY($2::text[]) ORDER BY session_id, chunk`,
+    [tenantId, sessionIds],
+  );
+  for (const r of result.rows) {
+    let archive = archives.get(r.session_id);
+    if (!archive) archives.set(r.session_id, (archive = new EventArchive()));
+    archive.chunks.push({ chunk: r.chunk, events: r.events, keptHashes: r.kept_hashes });
+  }
+  return archives;
+}
+
+/**
+ * Which of these event ids the tenant already stored, and in which session: the GIN index narrows the
+ * search to chunks holding a matching key, and the ids themselves confirm it (a key collision is a look,
+ * never an answer).
+ */
+export async function storedElsewhere(
   q: Queryable,
   tenantId: string,
   ids: string[],
 ): Promise<Map<string, string>> {
-  const result = await q.query<{ id: string; content_hash: string }>(
-    'SELECT id, content_hash FROM events WHERE tenant_id = $1 AND id = ANY($2::text[])',
-    [tenantId, ids],
+  if (ids.length === 0) return new Map();
+  const result = await q.query<{ id: string; session_id: string }>(
+    `SELECT e.body ->> 'id' AS id, a.session_id
+       FROM session_events a, json_array_elements(a.events) AS e(body)
+      WHERE a.tenant_id = $1 AND a.id_keys && $2::bigint[] AND e.body ->> 'id' = ANY($3::text[])`,
+    [tenantId, ids.map((id) => eventKey(tenantId, id)), ids],
   );
-  return new Map(result.rows.map((r) => [r.id, r.content_hash]));
+  return new Map(result.rows.map((r) => [r.id, r.session_id]));
 }
 
-/** Which of these sessions already have a row (and so may have stored events). */
-export async function existingSessions(
+/** Writes (inserts or replaces) these chunks of these sessions' stored events. */
+export async function writeChunks(
   q: Queryable,
   tenantId: string,
-  sessionIds: string[],
-): Promise<Set<string>> {
-  const result = await q.query<{ session_id: string }>(
-    'SELECT session_id FROM sessions WHERE tenant_id = $1 AND session_id = ANY($2::text[])',
-    [tenantId, sessionIds],
+  chunks: { sessionId: string; chunk: EventChunk }[],
+): Promise<void> {
+  if (chunks.length === 0) return;
+  // One JSON parameter: each chunk's events travel as a JSON value and are stored as its text.
+  const rows = chunks.map(({ sessionId, chunk }) => ({
+    session_id: sessionId,
+    chunk: chunk.chunk,
+    id_keys: chunk.events.map((e) => eventKey(tenantId, e.id)),
+    events: chunk.events,
+    kept_hashes: chunk.keptHashes,
+  }));
+  await q.query(
+    `INSERT INTO session_events (tenant_id, session_id, chunk, id_keys, events, kept_hashes)
+     SELECT $1, r.session_id, r.chunk, r.id_keys, r.events, r.kept_hashes
+       FROM json_to_recordset($2::json)
+         AS r(session_id text, chunk integer, id_keys bigint[], events json, kept_hashes jsonb)
+     ON CONFLICT (tenant_id, session_id, chunk) DO UPDATE
+       SET id_keys = EXCLUDED.id_keys, events = EXCLUDED.events, kept_hashes = EXCLUDED.kept_hashes`,
+    [tenantId, JSON.stringify(rows)],
   );
-  return new Set(result.rows.map((r) => r.session_id));
-}
-
-/** Every stored event of the given sessions, through the (tenant_id, session_id) index. */
-export async function eventsOfSessions(
-  q: Queryable,
-  tenantId: string,
-  sessionIds: string[],
-): Promise<SessionEvent[]> {
-  if (sessionIds.length === 0) return [];
-  const result = await q.query<{ body: SessionEvent }>(
-    'SELECT body FROM events WHERE tenant_id = $1 AND session_id = ANY($2::text[])',
-    [tenantId, sessionIds],
-  );
-  return result.rows.map((r) => r.body);
 }
 
 /** The current projections of these sessions. */

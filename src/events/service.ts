@@ -19,14 +19,15 @@ import { botIdsOf, type Session } from '../domain/session.js';
 import { validateBatch } from '../domain/validate.js';
 import { AppError } from '../http/errors.js';
 import {
-  eventsOfSessions,
-  existingSessions,
-  insertEvents,
+  eventArchives,
   lockSessions,
   sessionDocs,
   sessionLockKeys,
-  storedHashes,
+  storedElsewhere,
   upsertSessions,
+  writeChunks,
+  EventArchive,
+  type EventChunk,
   type StoredEvent,
 } from './repository.js';
 
@@ -151,39 +152,48 @@ export async function storeBatch(
 ): Promise<IngestResult> {
   const batch = prepared.events;
   let duplicates = prepared.duplicates;
-  await lockSessions(
-    q,
-    sessionLockKeys(
-      tenantId,
-      batch.map((e) => e.event.sessionId),
-    ),
-  );
-  const inserted = await insertEvents(q, tenantId, batch);
-  const skipped = batch.filter((e) => !inserted.has(e.event.id));
-  if (skipped.length > 0 && !prepared.idsFromContent) {
-    const stored = await storedHashes(
-      q,
-      tenantId,
-      skipped.map((e) => e.event.id),
-    );
-    const differing = skipped.filter((e) => stored.get(e.event.id) !== e.hash).map((e) => e.event.id);
-    if (differing.length > 0) throw conflict(differing);
-  }
-  duplicates += skipped.length;
+  const sessionIds = [...new Set(batch.map((e) => e.event.sessionId))];
+  await lockSessions(q, sessionLockKeys(tenantId, sessionIds));
 
-  const fresh = batch.filter((e) => inserted.has(e.event.id)).map((e) => e.event);
-  const touched = [...new Set(fresh.map((e) => e.sessionId))];
-  const known = await existingSessions(q, tenantId, touched);
-  const watching = touched.length > 0 && observer !== undefined && (await observer.wants(q, tenantId));
-  const before = watching ? await sessionDocs(q, tenantId, [...known]) : new Map<string, Session>();
-  // A session with a row may have earlier events: read them all back (this batch's included).
-  const bySession = groupBySession(fresh.filter((e) => !known.has(e.sessionId)));
-  for (const [sessionId, events] of groupBySession(await eventsOfSessions(q, tenantId, [...known]))) {
-    bySession.set(sessionId, events);
+  // Under the sessions' locks: each event is new, a duplicate of one stored in its session, or a conflict.
+  const archives = await eventArchives(q, tenantId, sessionIds);
+  const differing: string[] = [];
+  const candidates: StoredEvent[] = [];
+  for (const e of batch) {
+    const stored = archives.get(e.event.sessionId)?.find(e.event.id);
+    if (!stored) candidates.push(e);
+    else if (prepared.idsFromContent || (stored.keptHash ?? storedEvent(stored.event).hash) === e.hash)
+      duplicates++;
+    else differing.push(e.event.id);
   }
-  const sessions = [...bySession.values()].map((events) => project(events)!);
+  // An id the tenant stored in another session: its content differs (the session id is part of it).
+  const elsewhere = await storedElsewhere(
+    q,
+    tenantId,
+    candidates.map((e) => e.event.id),
+  );
+  for (const id of elsewhere.keys()) {
+    if (prepared.idsFromContent) duplicates++;
+    else differing.push(id);
+  }
+  if (differing.length > 0) throw conflict(differing);
+
+  const fresh = candidates.filter((e) => !elsewhere.has(e.event.id)).map((e) => e.event);
+  const bySession = groupBySession(fresh);
+  const touched = [...bySession.keys()];
+  const known = touched.filter((id) => archives.has(id));
+  const watching = touched.length > 0 && observer !== undefined && (await observer.wants(q, tenantId));
+  const before = watching ? await sessionDocs(q, tenantId, known) : new Map<string, Session>();
+  const written: { sessionId: string; chunk: EventChunk }[] = [];
+  const sessions: Session[] = [];
+  for (const [sessionId, events] of bySession) {
+    const archive = archives.get(sessionId) ?? new EventArchive();
+    for (const chunk of archive.append(events)) written.push({ sessionId, chunk });
+    sessions.push(project(archive.events)!);
+  }
+  await writeChunks(q, tenantId, written);
   // Analytics rollups: take back each session's old contribution, add its new one (src/analytics).
-  const stored = await storedContributions(q, tenantId, [...known]);
+  const stored = await storedContributions(q, tenantId, known);
   const contributions = new Map(sessions.map((s) => [s.sessionId, contributionOf(s, botIdsOf(s))]));
   const ids = await upsertSessions(q, tenantId, sessions, contributions);
   await applyContributionChanges(
@@ -209,7 +219,7 @@ export async function storeBatch(
   }
   // Last before COMMIT: the change feed's insert takes the lock that orders the feed (src/live/changes.ts).
   await recordChanges(q, tenantId, sessions, Date.now());
-  return { accepted: inserted.size, duplicates, sessions };
+  return { accepted: fresh.length, duplicates, sessions };
 }
 
 function groupBySession(events: SessionEvent[]): Map<string, SessionEvent[]> {

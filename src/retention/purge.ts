@@ -35,8 +35,8 @@ export async function purgeSessions(
     'DELETE FROM sessions WHERE tenant_id = $1 AND session_id = ANY($2::text[]) RETURNING session_id',
     args,
   );
-  const events = await q.query(
-    'DELETE FROM events WHERE tenant_id = $1 AND session_id = ANY($2::text[])',
+  const events = await q.query<{ n: number }>(
+    'DELETE FROM session_events WHERE tenant_id = $1 AND session_id = ANY($2::text[]) RETURNING json_array_length(events) AS n',
     args,
   );
   const deliveries = await q.query(
@@ -55,7 +55,7 @@ export async function purgeSessions(
   );
   return {
     sessions: sessions.rowCount ?? 0,
-    events: events.rowCount ?? 0,
+    events: events.rows.reduce((sum, r) => sum + r.n, 0),
     deliveries: deliveries.rowCount ?? 0,
     blobKeys: files.rows.map((r) => r.storage_key),
   };

@@ -5,9 +5,20 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/store.js';
 import { anonymizeEvent } from '../domain/anonymize.js';
-import type { SessionEvent } from '../domain/events.js';
-import { lockSessions, sessionLockKeys } from '../events/repository.js';
-import { prepareBatch, storeBatch, type IngestObserver, type IngestResult } from '../events/service.js';
+import {
+  eventArchives,
+  lockSessions,
+  sessionLockKeys,
+  writeChunks,
+  type EventChunk,
+} from '../events/repository.js';
+import {
+  prepareBatch,
+  storeBatch,
+  storedEvent,
+  type IngestObserver,
+  type IngestResult,
+} from '../events/service.js';
 import type { BlobStore } from '../files/blobs.js';
 
 /** A native event made by the server itself: a fresh id, stamped now. */
@@ -35,22 +46,25 @@ export async function anonymizeSession(
   const batch = prepareBatch([serverEvent(sessionId, 'session.anonymized', at)]);
   return db.tx(async (q) => {
     await lockSessions(q, sessionLockKeys(tenantId, [sessionId]));
-    const stored = await q.query<{ id: string; body: SessionEvent }>(
-      'SELECT id, body FROM events WHERE tenant_id = $1 AND session_id = $2',
-      [tenantId, sessionId],
-    );
-    const rewritten = stored.rows.flatMap((row) => {
-      const scrubbed = anonymizeEvent(row.body);
-      return scrubbed ? [{ id: row.id, body: JSON.stringify(scrubbed) }] : [];
-    });
-    if (rewritten.length > 0) {
-      await q.query(
-        `UPDATE events SET body = r.body::jsonb
-           FROM unnest($2::text[], $3::text[]) AS r(id, body)
-          WHERE events.tenant_id = $1 AND events.id = r.id`,
-        [tenantId, rewritten.map((r) => r.id), rewritten.map((r) => r.body)],
-      );
+    const archive = (await eventArchives(q, tenantId, [sessionId])).get(sessionId);
+    const rewritten: EventChunk[] = [];
+    for (const chunk of archive?.chunks ?? []) {
+      const kept = { ...chunk.keptHashes };
+      let changed = false;
+      const events = chunk.events.map((event) => {
+        const scrubbed = anonymizeEvent(event);
+        if (!scrubbed) return event;
+        kept[event.id] ??= storedEvent(event).hash;
+        changed = true;
+        return scrubbed;
+      });
+      if (changed) rewritten.push({ chunk: chunk.chunk, events, keptHashes: kept });
     }
+    await writeChunks(
+      q,
+      tenantId,
+      rewritten.map((chunk) => ({ sessionId, chunk })),
+    );
     return storeBatch(q, tenantId, batch, observer);
   });
 }

@@ -11,7 +11,7 @@ import pg from 'pg';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { buildApp, type AppOptions } from '../../src/app.js';
 import { openStore, type Db } from '../../src/db/store.js';
-import { migrate } from '../../src/db/migrate.js';
+import { loadMigrations, migrate } from '../../src/db/migrate.js';
 import { fileBlobStore } from '../../src/files/blobs.js';
 import { createTenant, type CreatedTenant } from '../../src/tenants/repository.js';
 
@@ -32,17 +32,19 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function openTestStore(): Promise<{ db: Db; drop: () => Promise<void> }> {
+/** A fresh store with the migrations applied (those numbered below `below` only, when it is given). */
+export async function openTestStore(below = Infinity): Promise<{ db: Db; drop: () => Promise<void> }> {
+  const migrations = loadMigrations().filter((m) => m.version < below);
   if (STORE === 'embedded') {
     const db = await openStore({});
-    await migrate(db);
+    await migrate(db, migrations);
     return { db, drop: () => db.close() };
   }
   const url = process.env.TEST_DATABASE_URL;
   assert.ok(url, 'TEST_DATABASE_URL must be set for TEST_STORE=postgres');
   const schema = `t_${randomBytes(6).toString('hex')}`;
   const db = await openStore({ databaseUrl: url, schema });
-  await migrate(db);
+  await migrate(db, migrations);
   return {
     db,
     drop: async () => {
