@@ -41,7 +41,7 @@ export function eventKey(tenantId: string, id: string): string {
 }
 
 /** Events per row of `session_events`: a long session rewrites at most this many when it grows. */
-export const CHUNK_EVENTS = 256;
+export const CHUNK_EVENTS = 64;
 
 /** One row of `session_events`: up to CHUNK_EVENTS of a session's events. */
 export interface EventChunk {
@@ -118,9 +118,9 @@ export async function eventArchives(
 }
 
 /**
- * Which of these event ids the tenant already stored, and in which session: the GIN index narrows the
- * search to chunks holding a matching key, and the ids themselves confirm it (a key collision is a look,
- * never an answer).
+ * Which of these event ids the tenant already stored, and in which session: the GIN index finds the chunks
+ * holding one of their keys, and the ids themselves confirm it (a key collision is a look, never an answer).
+ * The query is a function of migration 023 that keeps the planner on the index.
  */
 export async function storedElsewhere(
   q: Queryable,
@@ -129,9 +129,7 @@ export async function storedElsewhere(
 ): Promise<Map<string, string>> {
   if (ids.length === 0) return new Map();
   const result = await q.query<{ id: string; session_id: string }>(
-    `SELECT e.body ->> 'id' AS id, a.session_id
-       FROM session_events a, json_array_elements(a.events) AS e(body)
-      WHERE a.tenant_id = $1 AND a.id_keys && $2::bigint[] AND e.body ->> 'id' = ANY($3::text[])`,
+    'SELECT id, session_id FROM stored_event_sessions($1, $2::bigint[], $3::text[])',
     [tenantId, ids.map((id) => eventKey(tenantId, id)), ids],
   );
   return new Map(result.rows.map((r) => [r.id, r.session_id]));

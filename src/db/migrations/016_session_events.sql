@@ -3,7 +3,8 @@
 -- per event). A session's events are one JSON array, compressed as one value; the tenant-wide "was this id
 -- seen before?" check goes through a GIN index of 64-bit keys of the ids (the first 8 bytes of
 -- md5(tenant_id || ':' || id)); a key match is confirmed against the ids themselves, so a collision costs a
--- look, never a wrong answer. A session's events are kept in chunks of at most 256 (`chunk` 0, 1, …) so that
+-- look, never a wrong answer. A session's events are kept in chunks of at most 64 (`chunk` 0, 1, …;
+-- src/events/repository.ts CHUNK_EVENTS) so that
 -- a long chat receiving one message at a time rewrites at most one chunk, never its whole history.
 CREATE TABLE session_events (
   tenant_id  text NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
@@ -26,7 +27,7 @@ INSERT INTO session_events (tenant_id, session_id, chunk, id_keys, events, kept_
          -- Only anonymised sessions have bodies whose hash differs from the one stored.
          CASE WHEN bool_or(s.doc -> 'anonymized' IS NOT NULL AND jsonb_typeof(s.doc -> 'anonymized') <> 'null')
               THEN jsonb_object_agg(e.id, e.content_hash) END
-    FROM (SELECT events.*, (row_number() OVER (PARTITION BY tenant_id, session_id ORDER BY id) - 1) / 256 AS chunk
+    FROM (SELECT events.*, (row_number() OVER (PARTITION BY tenant_id, session_id ORDER BY id) - 1) / 64 AS chunk
             FROM events) AS e
     LEFT JOIN sessions s ON s.tenant_id = e.tenant_id AND s.session_id = e.session_id
    GROUP BY e.tenant_id, e.session_id, e.chunk;
