@@ -44,3 +44,23 @@ CREATE FUNCTION stored_event_sessions(p_tenant text, p_keys bigint[], p_ids text
 --    the index's depth.
 ALTER INDEX session_events_ids SET (fastupdate = off);
 SELECT gin_clean_pending_list('session_events_ids'::regclass);
+
+-- 4. The personal-data keys (erasure by guest, migration 007) read the stored document once instead of seven
+--    times: each `doc -> …` of the old function decompressed the whole document again, which made this one
+--    index cost more to maintain than all the others on the table together (75 → 24 µs a row, measured; the
+--    keys are the same, checked over 10,000 sessions).
+DROP INDEX sessions_personal;
+CREATE OR REPLACE FUNCTION session_personal_keys(doc jsonb) RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT array_remove(ARRAY[
+    'i:' || (d.guest ->> 'identity'),
+    'i:' || (d.bot ->> 'userId'),
+    'p:' || regexp_replace(d.guest ->> 'phone', '[^0-9+]', '', 'g'),
+    'p:' || regexp_replace(d."phoneCallbackNumber", '[^0-9+]', '', 'g'),
+    'p:' || regexp_replace(d.telephony ->> 'from', '[^0-9+]', '', 'g'),
+    'p:' || regexp_replace(d.telephony ->> 'callbackNumber', '[^0-9+]', '', 'g'),
+    'e:' || lower(d.guest ->> 'email')
+  ], NULL)
+  FROM jsonb_to_record(doc) AS d(guest jsonb, bot jsonb, telephony jsonb, "phoneCallbackNumber" text)
+$$;
+CREATE INDEX sessions_personal ON sessions USING gin (session_personal_keys(doc));
