@@ -225,16 +225,12 @@ export async function upsertSessions(
         operator_user_ids, group_ids, bot_ids, containment, event_count, last_event_at, analytics, doc)
      SELECT $1, r.session_id, r.channel, r.source, r.direction, r.status, r.created, r.started, r.guest_joined,
         r.ended, r.d_created, r.d_in_queue, r.d_waiting, r.d_bcw, r.d_active, r.d_acw, r.d_ring, r.d_waited,
-        ARRAY(SELECT jsonb_array_elements_text(r.operator_ids)),
-        ARRAY(SELECT jsonb_array_elements_text(r.operator_user_ids))::integer[],
-        ARRAY(SELECT jsonb_array_elements_text(r.group_ids))::integer[],
-        ARRAY(SELECT jsonb_array_elements_text(r.bot_ids)),
-        r.containment, r.event_count, r.last_event_at, r.analytics, r.doc
-     FROM jsonb_to_recordset($2::jsonb) AS r(session_id text, channel text, source text, direction text, status text,
+        r.operator_ids, r.operator_user_ids, r.group_ids, r.bot_ids, r.containment, r.event_count, r.last_event_at, r.analytics, r.doc
+     FROM json_to_recordset($2::json) AS r(session_id text, channel text, source text, direction text, status text,
         created timestamptz, started timestamptz, guest_joined timestamptz, ended timestamptz, d_created bigint,
         d_in_queue bigint, d_waiting bigint, d_bcw bigint, d_active bigint, d_acw bigint, d_ring bigint,
-        d_waited bigint, operator_ids jsonb, operator_user_ids jsonb, group_ids jsonb, bot_ids jsonb, containment text, event_count integer,
-        last_event_at timestamptz, analytics jsonb, doc jsonb)
+        d_waited bigint, operator_ids text[], operator_user_ids integer[], group_ids integer[], bot_ids text[],
+        containment text, event_count integer, last_event_at timestamptz, analytics jsonb, doc jsonb)
      ON CONFLICT (tenant_id, session_id) DO UPDATE SET
         channel = EXCLUDED.channel, source = EXCLUDED.source, direction = EXCLUDED.direction,
         status = EXCLUDED.status, created = EXCLUDED.created, started = EXCLUDED.started,
