@@ -30,6 +30,8 @@ export interface ExportRequest {
   now: number;
   /** Sessions a query (default EXPORT_BATCH). */
   batch?: number;
+  /** Told after each batch is written: the lines it wrote and the created time of its last session. */
+  onBatch?: (lines: number, reached: Date) => Promise<void>;
 }
 
 const list = (values: readonly (string | number)[]) => values.join(';');
@@ -172,6 +174,7 @@ export async function exportChunks(q: Queryable, request: ExportRequest): Promis
         yield records.map((r) => JSON.stringify(r)).join('\n') + '\n';
       }
       const last = rows[rows.length - 1];
+      await request.onBatch?.(records.length, last.created);
       position = { created: last.created, id: last.id };
       if (rows.length < batch) return;
     }

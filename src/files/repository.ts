@@ -57,7 +57,8 @@ export async function replaceFile(
 /** Which of these blob keys a file row names (across tenants: keys are unique). */
 export async function referencedKeys(q: Queryable, keys: string[]): Promise<Set<string>> {
   const result = await q.query<{ storage_key: string }>(
-    'SELECT storage_key FROM files WHERE storage_key = ANY($1::text[])',
+    `SELECT storage_key FROM files WHERE storage_key = ANY($1::text[])
+     UNION ALL SELECT storage_key FROM export_jobs WHERE storage_key = ANY($1::text[])`,
     [keys],
   );
   return new Set(result.rows.map((r) => r.storage_key));
