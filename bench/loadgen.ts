@@ -5,9 +5,13 @@
  *   percentiles are exact (autocannon's own summary has no p95);
  * - `intake`: the seeded simulator's batches posted one after another to `POST /v1/events`, timed once the
  *   bodies are serialised;
- * - `probe`: one client at a steady pace, for how long a request waits while something else loads the server.
+ * - `probe`: one client at a steady pace, for how long a request waits while something else loads the server;
+ * - `subscribe`: SSE subscribers of `GET /v1/stream` that read everything for a while (intake's cost of them);
+ * - `live`: SSE subscribers, and batches posted at a steady pace; the delay from each answer to each
+ *   subscriber's receipt of the batch's session changes.
  */
 import autocannon from 'autocannon';
+import { createParser } from 'eventsource-parser';
 import { latency, type Latency } from './stats.js';
 import { batches, ndjson, type Workload } from './workload.js';
 
@@ -69,7 +73,130 @@ export interface ProbeJob {
   requests: HttpRequest[];
 }
 
-export type Job = CannonJob | IntakeJob | ProbeJob;
+/** SSE subscribers that read the stream for `seconds`. */
+export interface SubscribeJob {
+  type: 'subscribe';
+  url: string;
+  authorization: string;
+  subscribers: number;
+  seconds: number;
+}
+
+export interface SubscribeResult {
+  connected: number;
+  /** `session` events received, all subscribers together. */
+  events: number;
+}
+
+/** Subscribers, and whole-session batches posted at `perSecond`; each batch's delivery delay is measured. */
+export interface LiveJob {
+  type: 'live';
+  url: string;
+  authorization: string;
+  subscribers: number;
+  perSecond: number;
+  workload: Workload;
+}
+
+export interface LiveResult {
+  batches: number;
+  /** Answer of the POST → the subscriber has the last of the batch's session changes; one sample per batch and subscriber. */
+  latency: Latency;
+  /** Batch × subscriber pairs not delivered within 5 s. */
+  missing: number;
+}
+
+export type Job = CannonJob | IntakeJob | ProbeJob | SubscribeJob | LiveJob;
+
+/** One SSE connection to `/v1/stream`; `onSession` is called with each `session` event's sessionId. */
+async function subscribe(
+  url: string,
+  authorization: string,
+  onSession: (sessionId: string) => void,
+  signal: AbortSignal,
+): Promise<void> {
+  const response = await fetch(new URL('/v1/stream', url), {
+    headers: { authorization, accept: 'text/event-stream' },
+    signal,
+  });
+  if (response.status !== 200 || !response.body) throw new Error(`GET /v1/stream answered ${response.status}`);
+  const parser = createParser({
+    onEvent(event) {
+      if (event.event !== 'session') return;
+      const data = JSON.parse(event.data) as { sessionId?: string };
+      if (data.sessionId) onSession(data.sessionId);
+    },
+  });
+  const decoder = new TextDecoder();
+  const reader = response.body.getReader();
+  void (async () => {
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        parser.feed(decoder.decode(value, { stream: true }));
+      }
+    } catch {
+      // Aborted at the end of the job.
+    }
+  })();
+}
+
+async function subscribers(job: SubscribeJob): Promise<SubscribeResult> {
+  const abort = new AbortController();
+  let events = 0;
+  await Promise.all(
+    Array.from({ length: job.subscribers }, () =>
+      subscribe(job.url, job.authorization, () => events++, abort.signal),
+    ),
+  );
+  await new Promise((resolve) => setTimeout(resolve, job.seconds * 1000));
+  abort.abort();
+  return { connected: job.subscribers, events };
+}
+
+async function live(job: LiveJob): Promise<LiveResult> {
+  const abort = new AbortController();
+  /** Per subscriber: when it last received each session. */
+  const received = Array.from({ length: job.subscribers }, () => new Map<string, number>());
+  await Promise.all(
+    received.map((seen) =>
+      subscribe(job.url, job.authorization, (id) => seen.set(id, performance.now()), abort.signal),
+    ),
+  );
+  const samples: number[] = [];
+  let missing = 0;
+  const sent: { sessionIds: string[]; answered: number }[] = [];
+  const started = performance.now();
+  let i = 0;
+  for (const batch of batches(job.workload)) {
+    const due = started + (i++ * 1000) / job.perSecond;
+    if (due > performance.now()) await new Promise((resolve) => setTimeout(resolve, due - performance.now()));
+    const response = await fetch(new URL('/v1/events', job.url), {
+      method: 'POST',
+      headers: { authorization: job.authorization, 'content-type': 'application/x-ndjson' },
+      body: ndjson(batch.events),
+    });
+    const text = await response.text();
+    if (response.status !== 200) throw new Error(`POST /v1/events answered ${response.status}: ${text}`);
+    sent.push({ sessionIds: batch.sessionIds, answered: performance.now() });
+  }
+  // Every change is delivered well within this in a healthy run; what is not counts as missing.
+  const deadline = performance.now() + 5_000;
+  const complete = () =>
+    received.every((seen) => sent.every((b) => b.sessionIds.every((id) => seen.has(id))));
+  while (!complete() && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  abort.abort();
+  for (const seen of received) {
+    for (const b of sent) {
+      const times = b.sessionIds.map((id) => seen.get(id));
+      if (times.some((t) => t === undefined)) missing++;
+      // A change may reach a subscriber before the POST's answer reaches the poster: that is no delay.
+      else samples.push(Math.max(0, Math.max(...(times as number[])) - b.answered));
+    }
+  }
+  return { batches: sent.length, latency: latency(samples), missing };
+}
 
 async function cannon(job: CannonJob): Promise<CannonResult> {
   const samples: number[] = [];
@@ -210,6 +337,10 @@ const run = (job: Job): Promise<unknown> => {
       return intake(job);
     case 'probe':
       return probe(job);
+    case 'subscribe':
+      return subscribers(job);
+    case 'live':
+      return live(job);
   }
 };
 

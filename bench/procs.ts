@@ -4,8 +4,20 @@
  * ends, however it ends.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import type { CannonJob, CannonResult, IntakeJob, IntakeResult, Job, ProbeJob } from './loadgen.js';
+import type {
+  CannonJob,
+  CannonResult,
+  IntakeJob,
+  IntakeResult,
+  Job,
+  LiveJob,
+  LiveResult,
+  ProbeJob,
+  SubscribeJob,
+  SubscribeResult,
+} from './loadgen.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const children = new Set<ChildProcess>();
@@ -114,12 +126,16 @@ export interface Loadgen {
   cannon(job: Omit<CannonJob, 'type'>): Promise<CannonResult>;
   intake(job: Omit<IntakeJob, 'type'>): Promise<IntakeResult>;
   probe(job: Omit<ProbeJob, 'type'>): Promise<CannonResult>;
+  subscribe(job: Omit<SubscribeJob, 'type'>): Promise<SubscribeResult>;
+  live(job: Omit<LiveJob, 'type'>): Promise<LiveResult>;
   close(): Promise<void>;
 }
 
 /** A load-generator process; jobs run one at a time per process (start two for concurrent loads). */
-export function startLoadgen(): Loadgen {
+export function startLoadgen(options: { nice?: number } = {}): Loadgen {
   const child = track(fork(new URL('./loadgen.js', import.meta.url), { stdio: 'inherit' }));
+  // A background load (stream readers beside a measured intake) yields the cores to the server under test.
+  if (options.nice !== undefined && child.pid !== undefined) setPriority(child.pid, options.nice);
   let nextId = 0;
   const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
   child.on('message', (message: { id: number; result?: unknown; error?: string }) => {
@@ -142,6 +158,8 @@ export function startLoadgen(): Loadgen {
     cannon: (job) => send<CannonResult>({ type: 'cannon', ...job }),
     intake: (job) => send<IntakeResult>({ type: 'intake', ...job }),
     probe: (job) => send<CannonResult>({ type: 'probe', ...job }),
+    subscribe: (job) => send<SubscribeResult>({ type: 'subscribe', ...job }),
+    live: (job) => send<LiveResult>({ type: 'live', ...job }),
     close: async () => {
       child.disconnect();
       await exited(child);

@@ -3,6 +3,7 @@
  * profiles' hot functions, printed and (unless --no-report) written into BENCHMARKS.md — the store's
  * "latest" section replaced, one line added to the history.
  */
+import type { LiveTiming } from './live.js';
 import type { AnalyticsTiming } from './analytics.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -38,6 +39,7 @@ export interface Results {
   storage: Storage | null;
   responsive: Responsiveness | null;
   analytics: AnalyticsTiming | null;
+  live: LiveTiming | null;
   profiles: ProfileSummary[];
 }
 
@@ -60,6 +62,9 @@ export const GOALS = {
     maxWait: null,
     analyticsP95: 100,
     analyticsSpeedup: 50,
+    liveQueuesP95: 10,
+    streamP99: 50,
+    intakeWithSubscribers: 0.9,
   },
   embedded: {
     scale: 200_000,
@@ -71,6 +76,9 @@ export const GOALS = {
     maxWait: 100,
     analyticsP95: 300,
     analyticsSpeedup: null,
+    liveQueuesP95: 10,
+    streamP99: 50,
+    intakeWithSubscribers: 0.9,
   },
 } as const;
 
@@ -133,6 +141,28 @@ export function goalRows(r: Results): GoalRow[] {
         pass: g.maxWait === null ? null : result.latency.max <= g.maxWait,
       });
     }
+  }
+  if (r.live) {
+    const l = r.live;
+    rows.push({
+      what: 'GET /v1/live/queues: p95, 1 client',
+      measured: `${ms(l.queues.p95)} ms`,
+      goal: `≤ ${g.liveQueuesP95} ms`,
+      pass: l.queues.p95 <= g.liveQueuesP95,
+    });
+    rows.push({
+      what: `stream: POST /v1/events answered → delivered to ${l.subscribers} SSE subscribers (${int(l.stream.batches)} batches, 20/s): p99`,
+      measured: `${ms(l.stream.latency.p99)} ms (p50 ${ms(l.stream.latency.p50)}, p95 ${ms(l.stream.latency.p95)}; ${l.stream.missing} missing)`,
+      goal: `≤ ${g.streamP99} ms, none missing`,
+      pass: l.stream.latency.p99 <= g.streamP99 && l.stream.missing === 0,
+    });
+    const share = l.intakeWith / l.intakeAlone;
+    rows.push({
+      what: `intake with ${l.subscribers} SSE subscribers vs with none`,
+      measured: `${pct(share)} (${int(l.intakeWith)} vs ${int(l.intakeAlone)} events/s)`,
+      goal: `≥ ${pct(g.intakeWithSubscribers)}`,
+      pass: share >= g.intakeWithSubscribers,
+    });
   }
   if (r.analytics) {
     const a = r.analytics;

@@ -7,6 +7,7 @@
  * writes it into BENCHMARKS.md. See docs/performance.md.
  */
 import { analyticsVsRows } from './analytics.js';
+import { liveBench, LIVE_TENANT_PREFIX } from './live.js';
 import { randomBytes } from 'node:crypto';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -21,7 +22,7 @@ import { startLoadgen, startServer, type Loadgen, type RunningServer } from './p
 import type { HttpRequest } from './loadgen.js';
 import { goalRows, markdown, writeBenchmarks, type Results, type Storage } from './report.js';
 
-const PARTS = ['list', 'reads', 'intake', 'storage', 'responsive', 'analytics'] as const;
+const PARTS = ['list', 'reads', 'intake', 'storage', 'responsive', 'analytics', 'live'] as const;
 type Part = (typeof PARTS)[number];
 
 const integer = (name: string, min: number) => (value: string) => {
@@ -113,7 +114,7 @@ async function storage(db: Db, sessions: number): Promise<Storage> {
 /** Per run: fresh statistics, no leftovers of an interrupted run, Kore limits out of the measurement's way. */
 async function prepareRun(db: Db, dataset: Dataset): Promise<string> {
   const leftovers = await db.query(
-    `DELETE FROM tenants WHERE name IN ('bench-intake', 'bench-raw', 'bench-profile')`,
+    `DELETE FROM tenants WHERE name IN ('bench-intake', 'bench-raw', 'bench-profile') OR name LIKE '${LIVE_TENANT_PREFIX}-%'`,
   );
   if (leftovers.rowCount) await dropTenants(db, []);
   await db.query('DELETE FROM kore_rate_hits');
@@ -223,6 +224,19 @@ async function online(c: Context, loadgen: Loadgen): Promise<void> {
       if (heavy.length === 0) heavy.push((await fresh('evo-first'))!);
       const other = getById(meta.other, meta.otherIds).requests;
       c.results.responsive = await responsiveness(server.url, heavy, other, c.quick ? 1 : 5, log);
+    }
+    if (c.parts.has('live')) {
+      log('live:');
+      c.results.live = await liveBench({
+        server,
+        adminToken: c.adminToken,
+        loadgen,
+        secret: meta.tenant.clientSecret,
+        window: c.window,
+        seed: c.flags.seed,
+        quick: c.quick,
+        log,
+      });
     }
     if (c.parts.has('intake')) {
       log('intake:');
@@ -342,6 +356,7 @@ async function main(flags: Flags): Promise<number> {
       storage: null,
       responsive: null,
       analytics: null,
+      live: null,
       profiles: [],
     },
   };

@@ -44,6 +44,20 @@ const StreamQuery = Type.Object(
 );
 type StreamQuery = Static<typeof StreamQuery>;
 
+/**
+ * A change's event data as JSON text, made once however many subscribers it goes to (the hub hands every
+ * subscriber the same change object): `session` carries the summary, `removed` the session id.
+ */
+const serialized = new WeakMap<Change, string>();
+function dataOf(change: Change): string {
+  let text = serialized.get(change);
+  if (text === undefined) {
+    text = JSON.stringify(change.summary ?? { sessionId: change.sessionId });
+    serialized.set(change, text);
+  }
+  return text;
+}
+
 export function liveRoutes(fastify: FastifyInstance, deps: AppDeps, hub: LiveHub): void {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const key = deps.keys.derive('stream-token');
@@ -148,6 +162,8 @@ export function liveRoutes(fastify: FastifyInstance, deps: AppDeps, hub: LiveHub
         keepAlive: 15_000,
         retry: 2000,
         trustClientEventId: false,
+        // Data is pushed as JSON text already (a change is serialised once for all its subscribers).
+        serializer: (data) => data as string,
         headers: { 'cache-control': 'no-store', 'x-accel-buffering': 'no' },
       });
       let held: Change[] | null = resumeText === undefined ? null : [];
@@ -156,8 +172,7 @@ export function liveRoutes(fastify: FastifyInstance, deps: AppDeps, hub: LiveHub
         if (change.id <= last) return;
         last = change.id;
         if (!matches(change)) return;
-        if (change.summary) session.push(change.summary, 'session', String(change.id));
-        else session.push({ sessionId: change.sessionId }, 'removed', String(change.id));
+        session.push(dataOf(change), change.summary ? 'session' : 'removed', String(change.id));
       };
       const drop = () => res.destroy();
       const { position, unsubscribe } = await hub.subscribe({
@@ -182,7 +197,7 @@ export function liveRoutes(fastify: FastifyInstance, deps: AppDeps, hub: LiveHub
           const oldestKept = Number(oldest.rows[0]?.id ?? 0);
           if (oldestKept > last + 1) {
             session.push(
-              { reason: 'the resume point is older than the 24-hour window', oldestKept },
+              JSON.stringify({ reason: 'the resume point is older than the 24-hour window', oldestKept }),
               'reset',
             );
           }
