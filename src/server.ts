@@ -8,6 +8,7 @@ import { scheduleMaintenance } from './db/maintenance.js';
 import { migrate } from './db/migrate.js';
 import { openStore, type Db } from './db/store.js';
 import { backfill, ensureDemoTenant, runLive, type DemoCredentials } from './demo/demo.js';
+import { fillDemoRecordings } from './demo/recordings.js';
 import { fileBlobStore } from './files/blobs.js';
 import { sweepBlobs } from './files/sweep.js';
 import { startDispatcher } from './webhooks/dispatcher.js';
@@ -116,12 +117,23 @@ export async function startServer(
 
   let demo: DemoCredentials | null = null;
   let live: { stop(): void } | null = null;
+  let recordingsTimer: NodeJS.Timeout | null = null;
   if (config.demo) {
     demo = await ensureDemoTenant(db, config.dataDir);
     log('Preparing the demo: backfilling 7 days of simulated history (first start only)…');
     const written = await backfill(db, demo.tenantId, { days: 7, sessions: 3_000, now: Date.now() });
     if (written > 0) log(`  ${written} sessions written.`);
     live = runLive(db, demo.tenantId, { meanGapMs: 6_000, onError, observer: app.switchboard.observer });
+    // The demo's audio recordings get bytes (a generated tone), the backfill's now and the live ones as they come.
+    const tenantId = demo.tenantId;
+    fillDemoRecordings(db, blobs, tenantId).catch(onError);
+    let filled = new Date();
+    recordingsTimer = setInterval(() => {
+      const since = new Date(filled.getTime() - 60_000);
+      filled = new Date();
+      fillDemoRecordings(db, blobs, tenantId, since).catch(onError);
+    }, 30_000);
+    recordingsTimer.unref();
   }
 
   const address = await app.listen({ port: config.port, host: config.host });
@@ -135,6 +147,7 @@ export async function startServer(
     stop() {
       stopping ??= (async () => {
         live?.stop();
+        if (recordingsTimer) clearInterval(recordingsTimer);
         stopMaintenance();
         clearInterval(sweepTimer);
         if (retentionTimer) clearInterval(retentionTimer);

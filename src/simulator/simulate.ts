@@ -265,11 +265,11 @@ function finish(
     s.emit(t + 2_000, 'recording.available', {
       recording: {
         id: `rec-${hex(r, 8)}`,
-        name: `${s.sessionId}.${channel === 'av' ? 'webm' : 'ogg'}`,
+        name: `${s.sessionId}.${channel === 'av' ? 'webm' : 'wav'}`,
         type: 'AllParticipants',
         started: new Date(Math.round(talked.talkStart)).toISOString(),
         durationMs: Math.round(t - talked.talkStart),
-        contentType: channel === 'av' ? 'video/webm' : 'audio/ogg',
+        contentType: channel === 'av' ? 'video/webm' : 'audio/wav',
       },
     });
   }
