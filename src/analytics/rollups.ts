@@ -151,6 +151,24 @@ export async function rememberOperators(q: Queryable, tenantId: string, sessions
     }
   }
   if (seen.size === 0) return;
+  // The queues each operator serves (the live queue view counts their states): every group of a session
+  // they were offered, accepted or joined.
+  const pairs = new Set<string>();
+  for (const s of sessions) {
+    const ids = new Set([
+      ...s.routing.flatMap((r) => (r.operator ? [r.operator.id] : [])),
+      ...s.operators.map((o) => o.id),
+    ]);
+    for (const g of s.groups) for (const id of ids) pairs.add(`${g.id}\u0000${id}`);
+  }
+  if (pairs.size > 0) {
+    const list = [...pairs].sort().map((p) => p.split('\u0000'));
+    await q.query(
+      `INSERT INTO operator_queues (tenant_id, queue_id, operator_id)
+       SELECT $1, g, o FROM unnest($2::integer[], $3::text[]) AS p(g, o) ON CONFLICT DO NOTHING`,
+      [tenantId, list.map((p) => Number(p[0])), list.map((p) => p[1])],
+    );
+  }
   await q.query(
     `INSERT INTO analytics_operators (tenant_id, operator_id, user_id, name)
      SELECT $1, id, uid, name FROM unnest($2::text[], $3::integer[], $4::text[]) AS n(id, uid, name) ORDER BY id
