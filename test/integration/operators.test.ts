@@ -335,3 +335,52 @@ test('operator.state: validation, idempotency and conflicts, atomic with the bat
   // A session id on an operator event attaches it to no session.
   assertError(await h.request({ method: 'GET', url: '/v1/sessions/ignored-1', headers: h.auth() }), 404);
 });
+
+test('mluvii UserStatusChanged webhooks become operator.state events', async () => {
+  clock = Date.parse('2026-05-06T10:00:00Z');
+  const post = (payload: object) =>
+    h.request({ method: 'POST', url: '/v1/intake/mluvii', headers: h.auth(), payload });
+  const status = (changed: string, status: string, availabilityStatus?: string, reason?: string) => ({
+    eventType: 'UserStatusChanged',
+    data: {
+      userId: 4242,
+      status,
+      ...(availabilityStatus ? { availabilityStatus } : {}),
+      ...(reason ? { availabilityStatusReason: reason } : {}),
+      changed,
+    },
+  });
+  const batch = [
+    status('2026-05-06T08:00:00Z', 'ONLINE', 'DEFAULT'),
+    status('2026-05-06T08:30:00Z', 'BUSY', 'ON_CALL'),
+    status('2026-05-06T08:40:00Z', 'ONLINE', 'AWAY', 'Lunch'),
+    status('2026-05-06T09:10:00Z', 'AWAY'),
+    status('2026-05-06T09:20:00Z', 'ONLINE', 'DEFAULT'),
+  ];
+  const first = await post(batch);
+  assert.equal(first.statusCode, 200, first.body);
+  assert.deepEqual(first.json(), { accepted: 5, duplicates: 0, ignored: 0 });
+  assert.deepEqual((await post(batch)).json(), { accepted: 0, duplicates: 5, ignored: 0 });
+  const [me] = (await live()).operators.filter((o) => o.operator.id === '4242');
+  assert.deepEqual([me.operator.userId, me.state, me.since], [4242, 'ONLINE', '2026-05-06T09:20:00.000Z']);
+  const [row] = (await report('from=2026-05-06&to=2026-05-07&timeZone=UTC&interval=ALL')).filter(
+    (r) => r.operator.id === '4242',
+  );
+  assert.deepEqual(
+    [row.stateMs.ONLINE, row.stateMs.ON_CALL, row.breakMs, row.awayMs].map((ms: number) => ms / MIN),
+    [30 + 40, 10, 30, 10],
+  );
+  // Without a time of its own a payload is dated when received; without userId it is a 400.
+  clock = Date.parse('2026-05-06T10:05:00Z');
+  assert.deepEqual(
+    (await post({ eventType: 'UserStatusChanged', data: { userId: 4242, status: 'OFFLINE' } })).json(),
+    {
+      accepted: 1,
+      duplicates: 0,
+      ignored: 0,
+    },
+  );
+  const [off] = (await live()).operators.filter((o) => o.operator.id === '4242');
+  assert.deepEqual([off.state, off.since], ['OFFLINE', '2026-05-06T10:05:00.000Z']);
+  assertError(await post({ eventType: 'UserStatusChanged', data: { status: 'ONLINE' } }), 400);
+});
