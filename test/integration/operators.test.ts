@@ -384,3 +384,22 @@ test('mluvii UserStatusChanged webhooks become operator.state events', async () 
   assert.deepEqual([off.state, off.since], ['OFFLINE', '2026-05-06T10:05:00.000Z']);
   assertError(await post({ eventType: 'UserStatusChanged', data: { status: 'ONLINE' } }), 400);
 });
+
+test('the demo backfill gives every operator a state timeline that the rollups hold exactly', async () => {
+  const { backfill } = await import('../../src/demo/demo.js');
+  const { tenant } = h;
+  const fresh = await h.db.tx(async (q) =>
+    (await import('../../src/tenants/repository.js')).createTenant(q, { name: 'demo-ops' }),
+  );
+  clock = Date.parse('2026-05-08T12:00:00Z');
+  assert.ok((await backfill(h.db, fresh.id, { days: 1, sessions: 150, now: clock })) > 0);
+  const now = (await live(fresh)).operators;
+  assert.equal(now.length, 12);
+  const states = new Set(now.map((o) => o.state));
+  assert.ok(states.has('OFFLINE') && [...states].some((s) => s !== 'OFFLINE'), [...states].join());
+  const rows = await report('from=2026-05-07&to=2026-05-09&timeZone=Europe/Prague&interval=ALL', fresh);
+  const total = (k: string) => rows.reduce((t, r) => t + (r[k] as number), 0);
+  assert.ok(total('loggedInMs') > 0 && total('breakPaidMs') > 0 && total('handlingMs') > 0);
+  for (const r of await rebuildAnalytics(h.db)) assert.equal(r.differingRows, 0, JSON.stringify(r));
+  assert.notEqual(tenant.id, fresh.id);
+});
