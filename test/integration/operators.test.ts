@@ -220,6 +220,42 @@ test('state time is split exactly at 15-minute boundaries, and a late event re-s
   const [now] = (await live()).operators.filter((o) => o.operator.id === 'op-q');
   assert.deepEqual([now.state, now.since], ['OFFLINE', '2026-05-05T09:40:00.000Z']);
   for (const r of await rebuildAnalytics(h.db)) assert.equal(r.differingRows, 0, JSON.stringify(r));
+  // The day's timeline: the state at `from`, each change, the current state up to now.
+  const timeline = await h.request({
+    method: 'GET',
+    url: '/v1/operators/timeline?from=2026-05-05T09:15:00Z&to=2026-05-05T11:00:00Z&timeZone=UTC&operator=op-q',
+    headers: h.auth(),
+  });
+  assert.equal(timeline.statusCode, 200, timeline.body);
+  assert.deepEqual(
+    timeline
+      .json()
+      .operators[0].segments.map((s: any) => [s.state, s.reason, s.from.slice(11, 16), s.to.slice(11, 16)]),
+    [
+      ['ONLINE', null, '09:15', '09:20'],
+      ['BREAK', 'Coffee', '09:20', '09:25'],
+      ['AWAY', null, '09:25', '09:40'],
+      ['OFFLINE', null, '09:40', '10:00'],
+    ],
+  );
+  await commonRouteTests(h, {
+    method: 'GET',
+    url: '/v1/operators/timeline?from=2026-05-05&to=2026-05-06&timeZone=UTC',
+  });
+  const foreign = await h.request({
+    method: 'GET',
+    url: '/v1/operators/timeline?from=2026-05-05&to=2026-05-06&timeZone=UTC&operator=op-move',
+    headers: h.auth(h.other),
+  });
+  assert.deepEqual(foreign.json().operators, []);
+  assertError(
+    await h.request({
+      method: 'GET',
+      url: '/v1/operators/timeline?from=2026-01-01&to=2026-03-01&timeZone=UTC',
+      headers: h.auth(),
+    }),
+    400,
+  );
 });
 
 test('a DST day in Europe/Prague: 25 hours, state time exact', async () => {
