@@ -140,9 +140,17 @@ async function applyDimensionChanges(
   );
 }
 
-/** Remembers the latest userId and name of every operator of the sessions. */
-export async function rememberOperators(q: Queryable, tenantId: string, sessions: Session[]): Promise<void> {
-  const seen = new Map<string, { userId: number; name: string | null }>();
+/**
+ * Remembers the latest userId and name of every operator of the sessions, and of `others` (the batch's
+ * operator.state events), in one statement.
+ */
+export async function rememberOperators(
+  q: Queryable,
+  tenantId: string,
+  sessions: Session[],
+  others: ReadonlyMap<string, { userId: number; name: string | null }> = new Map(),
+): Promise<void> {
+  const seen = new Map(others);
   for (const s of sessions) {
     const refs = [...s.routing.flatMap((r) => (r.operator ? [r.operator] : [])), ...s.operators];
     for (const o of refs) {

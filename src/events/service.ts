@@ -210,7 +210,7 @@ export async function storeBatch(
     })),
   );
   await rememberQueueNames(q, tenantId, sessions);
-  await rememberOperators(q, tenantId, sessions);
+  await rememberOperators(q, tenantId, sessions, operators.names);
   if (watching) {
     await observer.observe(
       q,

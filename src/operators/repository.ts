@@ -212,27 +212,6 @@ export async function upsertLive(q: Queryable, tenantId: string, rows: LiveRow[]
   );
 }
 
-/** Remembers operators' userId and name (the operator report's and the live route's `operator`). */
-export async function rememberOperatorNames(
-  q: Queryable,
-  tenantId: string,
-  operators: Map<string, { userId: number; name: string | null }>,
-): Promise<void> {
-  if (operators.size === 0) return;
-  await q.query(
-    `INSERT INTO analytics_operators (tenant_id, operator_id, user_id, name)
-     SELECT $1, id, uid, name FROM unnest($2::text[], $3::integer[], $4::text[]) AS n(id, uid, name) ORDER BY id
-     ON CONFLICT (tenant_id, operator_id) DO UPDATE SET name = COALESCE(EXCLUDED.name, analytics_operators.name)
-       WHERE analytics_operators.name IS DISTINCT FROM COALESCE(EXCLUDED.name, analytics_operators.name)`,
-    [
-      tenantId,
-      [...operators.keys()],
-      [...operators.values()].map((v) => v.userId),
-      [...operators.values()].map((v) => v.name),
-    ],
-  );
-}
-
 /** The identity of operators: `{ id, userId, name }` (userId and name null when never seen with one). */
 export async function operatorIdentities(
   q: Queryable,

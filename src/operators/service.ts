@@ -24,7 +24,6 @@ import {
   liveRows,
   lockOperators,
   operatorIdentities,
-  rememberOperatorNames,
   storedOperatorHashes,
   timelineTails,
   upsertLive,
@@ -53,6 +52,12 @@ export interface OperatorIntakeResult {
   duplicates: number;
   /** Operators whose current state changed. */
   changes: LiveOperator[];
+  /**
+   * The batch's operators' userId and name, for the caller to remember with the sessions' operators in one
+   * statement (`rememberOperators`): two statements writing the same rows in different orders could deadlock
+   * concurrent batches.
+   */
+  names: Map<string, { userId: number; name: string | null }>;
 }
 
 function conflict(ids: string[]): AppError {
@@ -99,7 +104,8 @@ export async function storeOperatorEvents(
   idsFromContent: boolean,
 ): Promise<OperatorIntakeResult> {
   const batch = prepared.events;
-  if (batch.length === 0) return { accepted: 0, duplicates: prepared.duplicates, changes: [] };
+  if (batch.length === 0)
+    return { accepted: 0, duplicates: prepared.duplicates, changes: [], names: new Map() };
   await lockOperators(
     q,
     tenantId,
@@ -118,7 +124,7 @@ export async function storeOperatorEvents(
   }
   const fresh = batch.filter((e) => inserted.has(e.event.id)).map((e) => e.event);
   const result = { accepted: inserted.size, duplicates: prepared.duplicates + skipped.length };
-  if (fresh.length === 0) return { ...result, changes: [] };
+  if (fresh.length === 0) return { ...result, changes: [], names: new Map() };
 
   // The earliest new point of each operator: the timeline changes from the point just before it on.
   const earliest = new Map<string, StatePoint>();
@@ -170,14 +176,18 @@ export async function storeOperatorEvents(
   }
   await applyStateDeltas(q, tenantId, deltas);
   await upsertLive(q, tenantId, changed);
-  await rememberOperatorNames(q, tenantId, names);
   const identities = await operatorIdentities(
     q,
     tenantId,
     changed.map((c) => c.operatorId),
   );
+  for (const [id, n] of names) {
+    const known = identities.get(id);
+    identities.set(id, { id, userId: n.userId, name: n.name ?? known?.name ?? null });
+  }
   return {
     ...result,
+    names,
     changes: changed
       .filter((c) => announced.has(c.operatorId))
       .map((c) => liveOperator(c, identities.get(c.operatorId))),

@@ -439,3 +439,67 @@ test('the demo backfill gives every operator a state timeline that the rollups h
   for (const r of await rebuildAnalytics(h.db)) assert.equal(r.differingRows, 0, JSON.stringify(r));
   assert.notEqual(tenant.id, fresh.id);
 });
+
+test('any arrival order, any batches, duplicates: the same timeline, live state and rollups', async () => {
+  const fc = await import('fast-check');
+  const { createTenant } = await import('../../src/tenants/repository.js');
+  clock = Date.parse('2026-06-02T00:00:00Z');
+  const base = Date.parse('2026-06-01T08:00:00Z');
+  const states = ['ONLINE', 'AWAY', 'BREAK', 'ON_CALL', 'AFTER_CALL', 'OFFLINE'];
+  let run = 0;
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(
+        fc.record({
+          op: fc.constantFrom('p1', 'p2'),
+          // Minutes on a coarse grid, so ties (same instant) happen and the id decides.
+          minute: fc.integer({ min: 0, max: 120 }).map((m) => m * 5),
+          state: fc.constantFrom(...states),
+          paid: fc.boolean(),
+        }),
+        { minLength: 1, maxLength: 25 },
+      ),
+      fc.integer({ min: 1, max: 6 }),
+      fc.integer(),
+      async (specs, pieces, seed) => {
+        run++;
+        const events = specs.map((e, i) => ({
+          id: `pr-${run}-${i}`,
+          type: 'operator.state',
+          at: new Date(base + e.minute * MIN).toISOString(),
+          operator: { id: e.op },
+          state: e.state,
+          ...(e.state === 'BREAK' ? { paid: e.paid } : {}),
+        }));
+        const [a, b] = await h.db.tx(async (q) => [
+          await createTenant(q, { name: `prop-a-${run}` }),
+          await createTenant(q, { name: `prop-b-${run}` }),
+        ]);
+        // Tenant a: shuffled (a seeded permutation), in `pieces` batches, the first batch sent twice.
+        const shuffled = events
+          .map((e, i) => ({ e, k: Math.sin(seed + i * 7919) }))
+          .sort((x, y) => x.k - y.k)
+          .map((x) => x.e);
+        const size = Math.ceil(shuffled.length / pieces);
+        for (let i = 0; i < shuffled.length; i += size) await h.ingest(shuffled.slice(i, i + size), a);
+        await h.ingest(shuffled.slice(0, size), a);
+        await h.ingest(events, b);
+        const query =
+          'from=2026-06-01T07:00:00Z&to=2026-06-01T19:00:00Z&timeZone=Europe/Prague&interval=PT15M';
+        assert.deepEqual(await report(query, a), await report(query, b));
+        assert.deepEqual((await live(a)).operators, (await live(b)).operators);
+        const timeline = (t: typeof a) =>
+          h
+            .request({
+              method: 'GET',
+              url: '/v1/operators/timeline?from=2026-06-01&to=2026-06-02&timeZone=UTC',
+              headers: h.auth(t),
+            })
+            .then((r) => r.json().operators);
+        assert.deepEqual(await timeline(a), await timeline(b));
+      },
+    ),
+    { numRuns: 12, seed: 20261204 },
+  );
+  for (const r of await rebuildAnalytics(h.db)) assert.equal(r.differingRows, 0, JSON.stringify(r));
+});
