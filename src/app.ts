@@ -37,6 +37,7 @@ import { retentionRoutes } from './retention/routes.js';
 import { liveHub, type LiveHub } from './live/hub.js';
 import { readCache, type ReadCache } from './sessions/read-cache.js';
 import { liveRoutes } from './live/routes.js';
+import { operatorRoutes } from './operators/routes.js';
 import { analyticsRoutes, dimensionRoutes } from './analytics/routes.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { pendingMigrations } from './db/migrate.js';
@@ -359,6 +360,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   liveRoutes(app, deps, hub);
   analyticsRoutes(app, deps);
   dimensionRoutes(app, deps);
+  operatorRoutes(app, deps);
   fileRoutes(app, deps);
   mluviiIntakeRoutes(app, deps);
   await app.register(mluviiRoutes(deps));

@@ -157,6 +157,9 @@ const REPORT_COLUMNS: Record<string, Column[]> = {
     ['talk s', (r) => avgSeconds(r.talkMs)],
     ['ACW s', (r) => avgSeconds(r.acwMs)],
     ['missed', (r) => r.missedOffers],
+    ['logged in min', (r) => (r.loggedInMs / 60_000).toFixed(1)],
+    ['break min', (r) => (r.breakMs / 60_000).toFixed(1)],
+    ['occupancy', (r) => (r.occupancy === null ? '–' : `${(r.occupancy * 100).toFixed(1)} %`)],
   ],
   bots: [
     ['bot', (r) => r.bot.botId],

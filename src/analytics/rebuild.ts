@@ -9,13 +9,17 @@ import type { Db } from '../db/store.js';
 import { canonicalJson } from '../domain/canonical.js';
 import { botIdsOf, type Session } from '../domain/session.js';
 import { contributionOf, COUNTERS, MAXES, type Contribution } from './contribution.js';
+import { rebuildOperatorStates } from '../operators/rebuild.js';
 
 export interface RebuildReport {
   tenantId: string;
   sessions: number;
   /** Sessions whose stored contribution was missing or stale. */
   staleSessions: number;
-  /** Rollup rows (queue, operator and bot) whose stored counters or maxima differ from the recomputed ones. */
+  /**
+   * Rollup rows (queue, operator and bot; operator state time and current state) whose stored values differ
+   * from the recomputed ones.
+   */
   differingRows: number;
   fixed: boolean;
 }
@@ -112,7 +116,16 @@ export async function rebuildAnalytics(
     }
     const fix = options.fix === true && (differing > 0 || stale.length > 0);
     if (fix) await replace(db, tenantId, queues, dimensions, stale);
-    reports.push({ tenantId, sessions, staleSessions: stale.length, differingRows: differing, fixed: fix });
+    // Operator state rollups and current states, from the operator.state log (src/operators).
+    const stateRows = await rebuildOperatorStates(db, tenantId, options.fix === true);
+    differing += stateRows;
+    reports.push({
+      tenantId,
+      sessions,
+      staleSessions: stale.length,
+      differingRows: differing,
+      fixed: fix || (options.fix === true && stateRows > 0),
+    });
   }
   return reports;
 }

@@ -7,6 +7,7 @@ import type { Queryable } from '../db/store.js';
 import { AppError } from '../http/errors.js';
 import { parseInstant } from '../domain/events.js';
 import { BUCKET_MS } from './contribution.js';
+import { stateMetrics, stateSums, type StateMetrics } from '../operators/report.js';
 import {
   boundaries,
   formatLocal,
@@ -224,7 +225,7 @@ export async function queueReport(
   return { timeZone: p.timeZone, interval: p.interval, rows };
 }
 
-export interface OperatorRow {
+export interface OperatorRow extends StateMetrics {
   start: string;
   end: string;
   operator: { id: string; userId: number | null; name: string | null };
@@ -299,7 +300,8 @@ function checkDimensionParams(p: ReportParams, edges: number[], keys: number): v
   }
 }
 
-export async function operatorReport(q: Queryable, tenantId: string, p: ReportParams) {
+/** `now` ends each operator's current (open) state segment. */
+export async function operatorReport(q: Queryable, tenantId: string, p: ReportParams, now = Date.now()) {
   const edges = boundaries(p.from, p.to, p.interval, p.timeZone);
   const offsetAt = offsetsOver(edges[0], edges.at(-1)!, p.timeZone);
   const keys = await q.query<{ key: string; user_id: number | null; name: string | null }>(
@@ -311,6 +313,7 @@ export async function operatorReport(q: Queryable, tenantId: string, p: ReportPa
   );
   checkDimensionParams(p, edges, keys.rows.length);
   const sums = await dimensionSums(q, tenantId, 'operator', p, edges);
+  const states = await stateSums(q, tenantId, edges, now);
   const rows: OperatorRow[] = [];
   for (let i = 0; i < edges.length - 1; i++) {
     const start = formatLocal(edges[i], p.timeZone, offsetAt);
@@ -328,6 +331,7 @@ export async function operatorReport(q: Queryable, tenantId: string, p: ReportPa
         acwMs: { sum: v(3), count: v(4), max: m(1) },
         handleMs: { sum: v(5), count: v(6), max: m(2) },
         missedOffers: v(7),
+        ...stateMetrics(states.get(`${k.key}\u0000${i + 1}`)),
       });
     }
   }

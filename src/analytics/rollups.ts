@@ -140,9 +140,17 @@ async function applyDimensionChanges(
   );
 }
 
-/** Remembers the latest userId and name of every operator of the sessions. */
-export async function rememberOperators(q: Queryable, tenantId: string, sessions: Session[]): Promise<void> {
-  const seen = new Map<string, { userId: number; name: string | null }>();
+/**
+ * Remembers the latest userId and name of every operator of the sessions, and of `others` (the batch's
+ * operator.state events), in one statement.
+ */
+export async function rememberOperators(
+  q: Queryable,
+  tenantId: string,
+  sessions: Session[],
+  others: ReadonlyMap<string, { userId: number; name: string | null }> = new Map(),
+): Promise<void> {
+  const seen = new Map(others);
   for (const s of sessions) {
     const refs = [...s.routing.flatMap((r) => (r.operator ? [r.operator] : [])), ...s.operators];
     for (const o of refs) {
@@ -151,6 +159,24 @@ export async function rememberOperators(q: Queryable, tenantId: string, sessions
     }
   }
   if (seen.size === 0) return;
+  // The queues each operator serves (the live queue view counts their states): every group of a session
+  // they were offered, accepted or joined.
+  const pairs = new Set<string>();
+  for (const s of sessions) {
+    const ids = new Set([
+      ...s.routing.flatMap((r) => (r.operator ? [r.operator.id] : [])),
+      ...s.operators.map((o) => o.id),
+    ]);
+    for (const g of s.groups) for (const id of ids) pairs.add(`${g.id}\u0000${id}`);
+  }
+  if (pairs.size > 0) {
+    const list = [...pairs].sort().map((p) => p.split('\u0000'));
+    await q.query(
+      `INSERT INTO operator_queues (tenant_id, queue_id, operator_id)
+       SELECT $1, g, o FROM unnest($2::integer[], $3::text[]) AS p(g, o) ON CONFLICT DO NOTHING`,
+      [tenantId, list.map((p) => Number(p[0])), list.map((p) => p[1])],
+    );
+  }
   await q.query(
     `INSERT INTO analytics_operators (tenant_id, operator_id, user_id, name)
      SELECT $1, id, uid, name FROM unnest($2::text[], $3::integer[], $4::text[]) AS n(id, uid, name) ORDER BY id

@@ -5,6 +5,7 @@ import { stringify } from 'csv-stringify/sync';
 import type { AppDeps } from '../app.js';
 import { commonErrors, tenantSecurity } from '../http/errors.js';
 import { INTERVALS } from './intervals.js';
+import { OPERATOR_STATES } from '../operators/model.js';
 import { botReport, operatorReport, parseReportParams, queueReport, type QueueRow } from './report.js';
 
 const Metric = Type.Object({
@@ -156,6 +157,19 @@ const OperatorRowSchema = Type.Object({
   acwMs: Metric,
   handleMs: Metric,
   missedOffers: Type.Integer({ description: 'offers to this operator that timed out' }),
+  stateMs: Type.Object(Object.fromEntries(OPERATOR_STATES.map((s) => [s, Type.Integer()])), {
+    description: 'ms in each OperatorStateKind (operator.state events), the current state up to now',
+  }),
+  loggedInMs: Type.Integer({ description: 'every state but UNKNOWN, OFFLINE, DISCONNECTED' }),
+  availableMs: Type.Integer({ description: 'ONLINE' }),
+  awayMs: Type.Integer(),
+  breakMs: Type.Integer(),
+  breakPaidMs: Type.Integer(),
+  breakUnpaidMs: Type.Integer({ description: 'breaks not marked paid' }),
+  handlingMs: Type.Integer({ description: 'BEFORE_CALL + ON_CALL + AFTER_CALL' }),
+  occupancy: Type.Union([Type.Number({ minimum: 0, maximum: 1 }), Type.Null()], {
+    description: 'handlingMs / (handlingMs + availableMs)',
+  }),
 });
 const BotRowSchema = Type.Object({
   start: Type.String(),
@@ -175,6 +189,15 @@ const OPERATOR_CSV = [
   'handled',
   ...['talkMs', 'acwMs', 'handleMs'].flatMap((m) => [`${m}Sum`, `${m}Count`, `${m}Max`]),
   'missedOffers',
+  ...OPERATOR_STATES.map((s) => `stateMs${s}`),
+  'loggedInMs',
+  'availableMs',
+  'awayMs',
+  'breakMs',
+  'breakPaidMs',
+  'breakUnpaidMs',
+  'handlingMs',
+  'occupancy',
 ];
 const BOT_CSV = ['start', 'end', 'botId', 'sessions', 'selfService', 'dropOff', 'agent'];
 
@@ -215,7 +238,12 @@ export function dimensionRoutes(fastify: FastifyInstance, deps: AppDeps): void {
         },
       },
       async (request, reply) => {
-        const report = await run(deps.db, request.principal!.tenant.id, parseReportParams(request.query));
+        const report = await run(
+          deps.db,
+          request.principal!.tenant.id,
+          parseReportParams(request.query),
+          deps.now(),
+        );
         if (/\btext\/csv\b/i.test(request.headers.accept ?? '')) {
           return reply.type('text/csv; charset=utf-8').send(
             stringify(

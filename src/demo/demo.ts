@@ -10,6 +10,7 @@ import { ingest, type IngestObserver } from '../events/service.js';
 import { addClient, createTenant, tenantByName } from '../tenants/repository.js';
 import { defaultModel } from '../simulator/model.js';
 import { rng, simulate, simulateSession } from '../simulator/simulate.js';
+import { busySpans, operatorStateEvents, type Busy, type SimState } from '../simulator/shifts.js';
 
 export const DEMO_TENANT = 'demo';
 
@@ -54,14 +55,18 @@ export async function backfill(
   if (existing.rowCount) return 0;
   let batch: SessionEvent[] = [];
   let count = 0;
+  const busy: Busy[] = [];
+  const start = options.now - options.days * 86_400_000;
   // Only events already in the past are written; a session still running at `now` stays open.
   for (const events of simulate({
     seed: 42,
     sessions: options.sessions,
-    start: options.now - options.days * 86_400_000,
+    start,
     end: options.now,
   })) {
-    batch.push(...events.filter((e) => Date.parse(e.at) <= options.now));
+    const past = events.filter((e) => Date.parse(e.at) <= options.now);
+    batch.push(...past);
+    busy.push(...busySpans(past));
     count++;
     if (batch.length >= 5_000) {
       await ingest(db, tenantId, batch);
@@ -69,6 +74,9 @@ export async function backfill(
     }
   }
   if (batch.length > 0) await ingest(db, tenantId, batch);
+  // The operators' shifts, breaks and calls as operator.state events (src/simulator/shifts.ts).
+  const states = operatorStateEvents(defaultModel, busy, start, options.now + 1);
+  for (let i = 0; i < states.length; i += 5_000) await ingest(db, tenantId, states.slice(i, i + 5_000));
   return count;
 }
 
@@ -86,17 +94,26 @@ export function runLive(
   options: { meanGapMs: number; onError: (error: unknown) => void; observer?: IngestObserver },
 ): LiveDemo {
   const r = rng(Date.now() & 0x7fffffff);
-  const pending: SessionEvent[] = [];
+  const pending: (SessionEvent | ReturnType<typeof operatorStateEvents>[number])[] = [];
   let nextArrival = Date.now();
+  // Operator states follow the shifts and the live sessions' operators, from the first tick on.
+  let spans: Busy[] = [];
+  const lastState = new Map<string, SimState>();
+  let statesUpTo = Date.now();
   let index = 1_000_000;
   let busy = false;
   const timer = setInterval(() => {
     if (busy) return;
     const now = Date.now();
     while (nextArrival <= now) {
-      pending.push(...simulateSession(r, defaultModel, index++, nextArrival));
+      const events = simulateSession(r, defaultModel, index++, nextArrival);
+      pending.push(...events);
+      spans.push(...busySpans(events));
       nextArrival += -Math.log(1 - r()) * options.meanGapMs;
     }
+    pending.push(...operatorStateEvents(defaultModel, spans, statesUpTo, now + 1, lastState));
+    statesUpTo = now + 1;
+    spans = spans.filter((b) => (b.concluded ?? b.joined + 6 * 3_600_000) > now - 3_600_000);
     const due = pending.filter((e) => Date.parse(e.at) <= now);
     if (due.length === 0) return;
     const dueIds = new Set(due.map((e) => e.id));

@@ -5,6 +5,7 @@ import type { AppDeps } from '../app.js';
 import { EVENT_TYPES, eventSchema } from '../domain/events.js';
 import { AppError, ErrorBody, tenantSecurity } from '../http/errors.js';
 import { MAX_BATCH } from './service.js';
+import { operatorStateSchema } from '../operators/model.js';
 
 /** Bodies up to this size are read; a 10,000-event batch of realistic events fits comfortably. */
 const BODY_LIMIT = 64 * 1024 * 1024;
@@ -52,7 +53,7 @@ export function eventRoutes(app: FastifyInstance, deps: AppDeps): void {
         summary: 'Ingest session events',
         description: `A JSON array of events, or NDJSON (Content-Type: application/x-ndjson). At most ${MAX_BATCH} events per batch. The batch is atomic: if any event is invalid nothing is stored and the answer lists every bad event by index and field. An id seen before with identical content is a duplicate (no-op); the same id with different content is a 409.`,
         security: tenantSecurity,
-        body: Type.Array(Type.Union(EVENT_TYPES.map(eventSchema)), {
+        body: Type.Array(Type.Union([...EVENT_TYPES.map(eventSchema), operatorStateSchema]), {
           description: 'Events (validated per type by the service)',
         }),
         response: {

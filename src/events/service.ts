@@ -16,7 +16,13 @@ import {
 } from '../analytics/rollups.js';
 import { project } from '../domain/projector.js';
 import { botIdsOf, type Session } from '../domain/session.js';
-import { validateBatch } from '../domain/validate.js';
+import { validateMixedBatch } from '../operators/validate.js';
+import {
+  prepareOperatorEvents,
+  storeOperatorEvents,
+  type PreparedOperatorEvents,
+} from '../operators/service.js';
+import { recordOperatorChanges } from '../live/changes.js';
 import { AppError } from '../http/errors.js';
 import {
   eventArchives,
@@ -76,6 +82,8 @@ export interface PreparedBatch {
   duplicates: number;
   /** See `BatchOptions.idsFromContent`. */
   idsFromContent: boolean;
+  /** The batch's `operator.state` events (src/operators; not session events). */
+  operators?: PreparedOperatorEvents;
 }
 
 export interface BatchOptions {
@@ -101,7 +109,7 @@ export function prepareBatch(raw: readonly unknown[], options: BatchOptions = {}
       },
     );
   }
-  const checked = validateBatch(raw);
+  const checked = validateMixedBatch(raw);
   if (!checked.ok) {
     throw new AppError(
       'validation_failed',
@@ -121,7 +129,8 @@ export function prepareBatch(raw: readonly unknown[], options: BatchOptions = {}
     else clashes.push(event.id);
   }
   if (clashes.length > 0) throw conflict([...new Set(clashes)]);
-  return { events: [...unique.values()], duplicates, idsFromContent };
+  const operators = prepareOperatorEvents(checked.operatorEvents, idsFromContent);
+  return { events: [...unique.values()], duplicates, idsFromContent, operators };
 }
 
 /**
@@ -150,8 +159,14 @@ export async function storeBatch(
   prepared: PreparedBatch,
   observer?: IngestObserver,
 ): Promise<IngestResult> {
+  const operators = await storeOperatorEvents(
+    q,
+    tenantId,
+    prepared.operators ?? { events: [], duplicates: 0 },
+    prepared.idsFromContent,
+  );
   const batch = prepared.events;
-  let duplicates = prepared.duplicates;
+  let duplicates = prepared.duplicates + operators.duplicates;
   const sessionIds = [...new Set(batch.map((e) => e.event.sessionId))];
   await lockSessions(q, sessionLockKeys(tenantId, sessionIds));
 
@@ -205,7 +220,7 @@ export async function storeBatch(
     })),
   );
   await rememberQueueNames(q, tenantId, sessions);
-  await rememberOperators(q, tenantId, sessions);
+  await rememberOperators(q, tenantId, sessions, operators.names);
   if (watching) {
     await observer.observe(
       q,
@@ -219,7 +234,8 @@ export async function storeBatch(
   }
   // Last before COMMIT: the change feed's insert takes the lock that orders the feed (src/live/changes.ts).
   await recordChanges(q, tenantId, sessions, Date.now());
-  return { accepted: fresh.length, duplicates, sessions };
+  await recordOperatorChanges(q, tenantId, operators.changes);
+  return { accepted: fresh.length + operators.accepted, duplicates, sessions };
 }
 
 function groupBySession(events: SessionEvent[]): Map<string, SessionEvent[]> {

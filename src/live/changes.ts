@@ -10,6 +10,7 @@ import type { Session } from '../domain/session.js';
 import { advisoryKey } from '../events/repository.js';
 import { toSummary } from '../sessions/map.js';
 import type { SessionSummary } from '../sessions/schemas.js';
+import type { LiveOperator } from '../operators/service.js';
 
 /** The NOTIFY channel servers LISTEN on for new changes. */
 export const CHANGES_CHANNEL = 'switchboard_changes';
@@ -23,6 +24,8 @@ export interface Change {
   sessionId: string;
   /** The session as it now stands; null when it was removed (retention, a bulk delete). */
   summary: SessionSummary | null;
+  /** Set for an operator's state change (then `sessionId` is '' and `summary` null). */
+  operator?: LiveOperator | null;
 }
 
 export async function recordChanges(q: Queryable, tenantId: string, sessions: Session[], now: number) {
@@ -38,6 +41,18 @@ export async function recordChanges(q: Queryable, tenantId: string, sessions: Se
     tenantId,
     sessions.map((s) => s.sessionId),
   );
+}
+
+/** Records operators' state changes: like `recordChanges`, the last statements before COMMIT. */
+export async function recordOperatorChanges(q: Queryable, tenantId: string, changes: LiveOperator[]) {
+  if (changes.length === 0) return;
+  await q.query('SELECT pg_advisory_xact_lock($1::bigint)', [String(ORDER_LOCK)]);
+  await q.query(
+    `INSERT INTO session_changes (tenant_id, session_id, summary, operator)
+     SELECT $1, '', NULL, o FROM unnest($2::jsonb[]) AS o`,
+    [tenantId, changes.map((c) => JSON.stringify(c))],
+  );
+  await q.query(`SELECT pg_notify('${CHANGES_CHANNEL}', '')`);
 }
 
 /** Records that sessions were removed: the last statements before the caller's transaction commits. */
@@ -57,6 +72,7 @@ interface ChangeRow {
   tenant_id: string;
   session_id: string;
   summary: SessionSummary | null;
+  operator: LiveOperator | null;
 }
 
 const toChange = (row: ChangeRow): Change => ({
@@ -64,12 +80,13 @@ const toChange = (row: ChangeRow): Change => ({
   tenantId: row.tenant_id,
   sessionId: row.session_id,
   summary: row.summary,
+  operator: row.operator,
 });
 
 /** Every tenant's changes after `afterId`, oldest first. */
 export async function changesAfter(q: Queryable, afterId: number, limit: number): Promise<Change[]> {
   const rows = await q.query<ChangeRow>(
-    'SELECT id, tenant_id, session_id, summary FROM session_changes WHERE id > $1 ORDER BY id LIMIT $2',
+    'SELECT id, tenant_id, session_id, summary, operator FROM session_changes WHERE id > $1 ORDER BY id LIMIT $2',
     [afterId, limit],
   );
   return rows.rows.map(toChange);
@@ -83,7 +100,7 @@ export async function tenantChangesAfter(
   limit: number,
 ): Promise<Change[]> {
   const rows = await q.query<ChangeRow>(
-    `SELECT id, tenant_id, session_id, summary FROM session_changes
+    `SELECT id, tenant_id, session_id, summary, operator FROM session_changes
       WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
     [tenantId, afterId, limit],
   );

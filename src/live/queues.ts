@@ -6,12 +6,13 @@
 import type { Queryable } from '../db/store.js';
 import { instantOf, local } from '../analytics/intervals.js';
 import { queueReport } from '../analytics/report.js';
+import { operatorsByQueue } from '../operators/live.js';
 
 export interface LiveQueue {
   queue: { id: number; name: string | null };
   waiting: number;
   longestWaitMs: number | null;
-  /** Operators serving the queue by OperatorStateKind: needs `operator.state` events (docs/live.md). */
+  /** Operators serving the queue (offered or served one of its sessions) by current OperatorStateKind. */
   operators: Record<string, number>;
   today: { offered: number; answered: number; abandoned: number; serviceLevel: number | null };
 }
@@ -44,6 +45,7 @@ export async function liveQueues(
       GROUP BY 1`,
     [tenantId],
   );
+  const states = await operatorsByQueue(q, tenantId);
   const waits = new Map(waiting.rows.map((r) => [Number(r.queue_id), r]));
   return {
     asOf: new Date(now).toISOString(),
@@ -54,7 +56,7 @@ export async function liveQueues(
         queue: row.queue,
         waiting: Number(w?.waiting ?? 0),
         longestWaitMs: w?.since ? Math.max(0, now - Number(w.since)) : null,
-        operators: {},
+        operators: states.get(row.queue.id) ?? {},
         today: {
           offered: row.offered,
           answered: row.answered,

@@ -15,6 +15,9 @@ import { clientById } from '../tenants/repository.js';
 import { tenantChangesAfter, type Change } from './changes.js';
 import type { LiveHub } from './hub.js';
 import { liveQueues } from './queues.js';
+import { liveOperators } from '../operators/live.js';
+import { OPERATOR_STATES } from '../operators/model.js';
+import { literals } from '../domain/events.js';
 import { isIanaZone } from '../analytics/intervals.js';
 
 const TOKEN_LIFETIME_S = 300;
@@ -46,13 +49,14 @@ type StreamQuery = Static<typeof StreamQuery>;
 
 /**
  * A change's event data as JSON text, made once however many subscribers it goes to (the hub hands every
- * subscriber the same change object): `session` carries the summary, `removed` the session id.
+ * subscriber the same change object): `operator` carries the operator's state, `session` the summary,
+ * `removed` the session id.
  */
 const serialized = new WeakMap<Change, string>();
 function dataOf(change: Change): string {
   let text = serialized.get(change);
   if (text === undefined) {
-    text = JSON.stringify(change.summary ?? { sessionId: change.sessionId });
+    text = JSON.stringify(change.operator ?? change.summary ?? { sessionId: change.sessionId });
     serialized.set(change, text);
   }
   return text;
@@ -123,7 +127,7 @@ export function liveRoutes(fastify: FastifyInstance, deps: AppDeps, hub: LiveHub
         tags: ['live'],
         summary: 'Server-Sent Events: every session change of the tenant as it is committed',
         description:
-          'Event `session`, data = the session summary of `GET /v1/sessions`, id = the change id; event `removed`, data = `{ sessionId }`, when retention or a bulk delete removed a session. Reconnect with `Last-Event-ID` (EventSource does it) to get every change since, without loss or duplicates, within the 24-hour window; an older id gets a `reset` event first. A comment line every 15 s keeps proxies from closing the connection.',
+          'Event `session`, data = the session summary of `GET /v1/sessions`, id = the change id; event `operator`, data = an operator whose state changed, as `GET /v1/live/operators` shows it (without `sessions`; `queue` and `sessionId` filters leave these out); event `removed`, data = `{ sessionId }`, when retention or a bulk delete removed a session. Reconnect with `Last-Event-ID` (EventSource does it) to get every change since, without loss or duplicates, within the 24-hour window; an older id gets a `reset` event first. A comment line every 15 s keeps proxies from closing the connection.',
         security: tenantSecurity,
         querystring: StreamQuery,
         response: {
@@ -149,6 +153,12 @@ export function liveRoutes(fastify: FastifyInstance, deps: AppDeps, hub: LiveHub
       // A removal has no summary left to filter on: it reaches every subscriber of the tenant that might
       // have shown the session.
       const matches = (change: Change) =>
+        change.operator
+          ? query.sessionId === undefined &&
+            query.queue === undefined &&
+            (query.operator === undefined || change.operator.operator.id === query.operator)
+          : matchesSession(change);
+      const matchesSession = (change: Change) =>
         (query.sessionId === undefined || change.sessionId === query.sessionId) &&
         (change.summary === null ||
           ((query.queue === undefined || change.summary.groups.some((g) => g.id === query.queue)) &&
@@ -172,7 +182,8 @@ export function liveRoutes(fastify: FastifyInstance, deps: AppDeps, hub: LiveHub
         if (change.id <= last) return;
         last = change.id;
         if (!matches(change)) return;
-        session.push(dataOf(change), change.summary ? 'session' : 'removed', String(change.id));
+        const event = change.operator ? 'operator' : change.summary ? 'session' : 'removed';
+        session.push(dataOf(change), event, String(change.id));
       };
       const drop = () => res.destroy();
       const { position, unsubscribe } = await hub.subscribe({
@@ -225,7 +236,7 @@ export function liveRoutes(fastify: FastifyInstance, deps: AppDeps, hub: LiveHub
         tags: ['live'],
         summary: 'Every queue now: waiting sessions, the longest current wait, today so far',
         description:
-          '`today` counts from midnight in `timeZone` (default UTC) and equals `/v1/analytics/queues` for today. `operators` needs operator.state events (not yet taken in: empty).',
+          '`today` counts from midnight in `timeZone` (default UTC) and equals `/v1/analytics/queues` for today. `operators` counts the operators serving the queue (offered or served one of its sessions) by their current state (operator.state events).',
         security: tenantSecurity,
         querystring: Type.Object(
           { timeZone: Type.Optional(Type.String({ description: 'IANA zone of "today" (default UTC)' })) },
@@ -266,6 +277,43 @@ export function liveRoutes(fastify: FastifyInstance, deps: AppDeps, hub: LiveHub
       }
       return liveQueues(deps.db, request.principal!.tenant.id, deps.now(), timeZone);
     },
+  );
+
+  app.get(
+    '/v1/live/operators',
+    {
+      schema: {
+        tags: ['live'],
+        summary: 'Every operator now: current state, since when, the sessions they serve',
+        description:
+          'From the state kept current at ingest (`operator.state` events; docs/live.md). `since` is when the operator entered the current state (a repeat of the same state does not move it); `sessions` are the open sessions they joined and have not concluded.',
+        security: tenantSecurity,
+        response: {
+          200: Type.Object({
+            asOf: Type.String({ format: 'date-time' }),
+            operators: Type.Array(
+              Type.Object({
+                operator: Type.Object({
+                  id: Type.String(),
+                  userId: Type.Union([Type.Integer(), Type.Null()]),
+                  name: Type.Union([Type.String(), Type.Null()]),
+                }),
+                state: literals(OPERATOR_STATES),
+                since: Type.String({ format: 'date-time' }),
+                reason: Type.Union([Type.String(), Type.Null()]),
+                paid: Type.Union([Type.Boolean(), Type.Null()]),
+                sessions: Type.Array(Type.String()),
+              }),
+            ),
+          }),
+          ...commonErrors,
+        },
+      },
+      preValidation: async (request) => {
+        await deps.authenticate(request);
+      },
+    },
+    async (request) => liveOperators(deps.db, request.principal!.tenant.id, deps.now()),
   );
 
   // Streams never end on their own: close them before the server closes, or it would wait for them forever.

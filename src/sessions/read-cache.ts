@@ -94,7 +94,12 @@ export function readCache(db: Db, hub: LiveHub, options: ReadCacheOptions = {}):
   /** Subscribes to every tenant's changes once; a failure is retried on the next miss. */
   function subscribed(): Promise<() => void> {
     subscription ??= hub
-      .subscribe({ tenantId: null, deliver: (change) => invalidate(change.tenantId, [change.sessionId]) })
+      .subscribe({
+        tenantId: null,
+        deliver: (change) => {
+          if (!change.operator) invalidate(change.tenantId, [change.sessionId]);
+        },
+      })
       .then(({ unsubscribe }) => unsubscribe)
       .catch((error: unknown) => {
         subscription = null;

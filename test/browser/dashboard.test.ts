@@ -91,6 +91,25 @@ const sessionBot = [
   { id: 'c-4', sessionId: 'bot-c', type: 'session.ended', at: at(210), containment: 'selfService' },
 ];
 
+/** Operator 7's states around session A: closed before the test reads them (the last, OFFLINE, adds nothing). */
+const op7States = (
+  [
+    [-60, 'ONLINE'],
+    [34, 'ON_CALL'],
+    [340, 'AFTER_CALL'],
+    [400, 'ONLINE'],
+    [420, 'BREAK', { reason: 'Coffee', paid: true }],
+    [480, 'OFFLINE'],
+  ] as [number, string, object?][]
+).map(([s, state, extra], i) => ({
+  id: `op7-${i}`,
+  type: 'operator.state',
+  at: at(s),
+  operator: op7,
+  state,
+  ...extra,
+}));
+
 async function api<T = any>(path: string): Promise<T> {
   const response = await h.request({ url: path, headers: h.auth() });
   assert.equal(response.statusCode, 200, `${path}: ${response.body}`);
@@ -103,7 +122,7 @@ const dayAfter = (d: string, n: number) =>
 
 before(async () => {
   h = await harness();
-  await h.ingest([...sessionA(), ...sessionB, ...sessionBot]);
+  await h.ingest([...sessionA(), ...sessionB, ...sessionBot, ...op7States]);
   await h.ingest(
     [{ id: 'o-0', sessionId: 'theirs', type: 'session.created', at: at(0), channel: 'chat' }],
     h.other,
@@ -234,7 +253,7 @@ test('queue performance: the table is the API’s rows, and the CSV is the table
     page.waitForEvent('download'),
     page.getByRole('button', { name: 'Download CSV' }).click(),
   ]);
-  const csv = readFileSync((await download.path()), 'utf8')
+  const csv = readFileSync(await download.path(), 'utf8')
     .trimEnd()
     .split('\r\n');
   const table = await page.locator('#queue-table').evaluate((t) =>
@@ -252,7 +271,7 @@ test('queue performance: the table is the API’s rows, and the CSV is the table
   await screenshot(page, 'queue-performance');
 });
 
-test('operators: the figures of /v1/analytics/operators, and the lanes say state events are missing', async () => {
+test('operators: the figures of /v1/analytics/operators, and each operator’s state lane', async () => {
   await page.goto(`${base}/#/operators`);
   await page.locator('#operator-table tbody tr').first().waitFor();
   const report = await api(
@@ -262,8 +281,41 @@ test('operators: the figures of /v1/analytics/operators, and the lanes say state
     const row = page.locator(`#operator-table tr[data-operator-id="${r.operator.id}"] td`);
     assert.equal(await row.nth(1).innerText(), String(r.handled));
     assert.equal(await row.nth(6).innerText(), String(r.missedOffers));
+    assert.equal(await row.nth(7).getAttribute('data-ms'), String(r.loggedInMs));
+    assert.equal(await row.nth(8).getAttribute('data-ms'), String(r.availableMs));
+    assert.equal(await row.nth(9).getAttribute('data-ms'), String(r.breakMs));
+    assert.equal(await row.nth(10).getAttribute('data-occupancy'), String(r.occupancy ?? ''));
   }
-  assert.match(await page.locator('#no-state-events').innerText(), /not taken in yet/);
+  // Operator 7: 60 + 34 s ONLINE, 306 s ON_CALL, 60 s AFTER_CALL, 20 s ONLINE, a 60 s paid break.
+  const [jana] = report.rows.filter((r: any) => r.operator.id === '7');
+  assert.deepEqual(
+    [jana.loggedInMs, jana.availableMs, jana.handlingMs, jana.breakPaidMs],
+    [540_000, 114_000, 366_000, 60_000],
+  );
+  assert.equal(jana.occupancy, 366 / (366 + 114));
+  const janaRow = page.locator('#operator-table tr[data-operator-id="7"] td');
+  assert.equal(await janaRow.nth(10).innerText(), '76.3 %');
+  // Her lane shows the timeline of /v1/operators/timeline, state by state (the last, OFFLINE, runs to now).
+  const timeline = await api(
+    `/v1/operators/timeline?from=${today()}&to=${dayAfter(today(), 1)}&timeZone=UTC&operator=7`,
+  );
+  const expected = timeline.operators[0].segments.map((seg: any) => [
+    seg.state,
+    Date.parse(seg.to) - Date.parse(seg.from),
+  ]);
+  const lane = page.locator('#operator-lanes .lane[data-lane="Jana Nováková"] .bar');
+  const bars = await lane.evaluateAll((els) =>
+    els.map((e) => [e.getAttribute('data-state'), Number(e.getAttribute('data-duration-ms'))]),
+  );
+  assert.deepEqual(
+    bars.map((b) => b[0]),
+    expected.map((e: [string, number]) => e[0]),
+  );
+  assert.deepEqual(bars.slice(0, -1), expected.slice(0, -1));
+  assert.deepEqual(
+    expected.slice(0, -1).map((e: [string, number]) => e[0]),
+    ['ONLINE', 'ON_CALL', 'AFTER_CALL', 'ONLINE', 'BREAK'],
+  );
   await screenshot(page, 'operators');
 });
 

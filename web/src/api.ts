@@ -113,6 +113,25 @@ export interface OperatorRow {
   acwMs: Metric;
   handleMs: Metric;
   missedOffers: number;
+  /** From operator.state events (docs/metrics.md, "Operator state"). */
+  stateMs: Record<string, number>;
+  loggedInMs: number;
+  availableMs: number;
+  awayMs: number;
+  breakMs: number;
+  breakPaidMs: number;
+  breakUnpaidMs: number;
+  handlingMs: number;
+  occupancy: number | null;
+}
+/** `GET /v1/operators/timeline`. */
+export interface OperatorTimelines {
+  from: string;
+  to: string;
+  operators: {
+    operator: { id: string; userId: number | null; name: string | null };
+    segments: { state: string; reason: string | null; paid: boolean | null; from: string; to: string }[];
+  }[];
 }
 export interface BotRow {
   start: string;

@@ -30,9 +30,65 @@ const scalar = (value: unknown): string | null =>
 const instant = (value: unknown, fallback: string): string =>
   typeof value === 'string' && !Number.isNaN(Date.parse(value)) ? new Date(value).toISOString() : fallback;
 
+/**
+ * mluvii's `UserStatusChanged` (`status` UNKNOWN|OFFLINE|ONLINE|BUSY|AWAY, `availabilityStatus`
+ * UNKNOWN|DEFAULT|AWAY|ON_CALL, `availabilityStatusReason`) as an OperatorStateKind (docs/mluvii.md):
+ * OFFLINE → OFFLINE; AWAY → AWAY; ONLINE/BUSY with availability ON_CALL → ON_CALL; ONLINE/BUSY with
+ * availability AWAY → BREAK when a reason names it (the reason kept), else AWAY; BUSY otherwise → ON_CALL;
+ * ONLINE otherwise → ONLINE; anything else → UNKNOWN.
+ */
+export function operatorStateOf(
+  status: string,
+  availability: string | null,
+  reason: string | null,
+): { state: string; reason?: string } {
+  const s = status.toUpperCase();
+  const a = (availability ?? '').toUpperCase();
+  if (s === 'OFFLINE') return { state: 'OFFLINE' };
+  if (s === 'AWAY') return { state: 'AWAY', ...(reason ? { reason } : {}) };
+  if (s === 'ONLINE' || s === 'BUSY') {
+    if (a === 'ON_CALL') return { state: 'ON_CALL' };
+    if (a === 'AWAY') return reason ? { state: 'BREAK', reason } : { state: 'AWAY' };
+    return { state: s === 'BUSY' ? 'ON_CALL' : 'ONLINE' };
+  }
+  return { state: 'UNKNOWN' };
+}
+
+/**
+ * An `operator.state` event for a `UserStatusChanged` payload; none without a `status`. mluvii's payload has
+ * no time of its own: unless it carries one (`changed`, `time`), it is dated when received, and the id
+ * includes that time, because two identical payloads are two changes (ONLINE, AWAY, ONLINE again).
+ */
+function userStatusEvents(data: Record<string, unknown>, receivedAt: string): Record<string, unknown>[] {
+  const userId = scalar(data.userId);
+  if (userId === null || !/^[A-Za-z0-9._:-]{1,100}$/.test(userId)) {
+    throw new AppError('validation_failed', 'UserStatusChanged: data.userId is required', [
+      { field: 'data.userId', message: 'is required' },
+    ]);
+  }
+  if (typeof data.status !== 'string') return [];
+  const own = [data.changed, data.time].find((t) => typeof t === 'string' && !Number.isNaN(Date.parse(t)));
+  const at = instant(own, receivedAt);
+  const hash = createHash('sha256')
+    .update(canonicalJson({ eventType: 'UserStatusChanged', data, at: own === undefined ? at : null }))
+    .digest('hex')
+    .slice(0, 24);
+  const reason = scalar(data.availabilityStatusReason);
+  return [
+    {
+      id: `mluvii-${hash}-0`,
+      type: 'operator.state',
+      at,
+      operator: { id: userId },
+      ...operatorStateOf(data.status, scalar(data.availabilityStatus), reason ? reason.slice(0, 200) : null),
+    },
+  ];
+}
+
 /** Native events for one payload; `[]` for an event type that has nothing to mirror. */
 export function nativeEvents(payload: MluviiPayload, receivedAt: string): Record<string, unknown>[] {
   const { eventType, data } = payload;
+  if (eventType === 'UserStatusChanged') return userStatusEvents(data, receivedAt);
   const mluviiId = scalar(data.id ?? data.sessionId);
   if (mluviiId === null || !/^[A-Za-z0-9._:-]{1,100}$/.test(mluviiId)) {
     throw new AppError('validation_failed', `${eventType}: data.id is required`, [

@@ -1,45 +1,30 @@
 /**
- * Operators: per-operator figures of a day (`GET /v1/analytics/operators`, interval ALL) and the day as a lane
- * per operator. Operator state events (`operator.state`) are not taken in yet, so the lanes show what the API
- * has — each operator's sessions of the day (`GET /v1/sessions`), in session and after-call work — and say so.
+ * Operators: per-operator figures of a day (`GET /v1/analytics/operators`, interval ALL) — sessions handled,
+ * talk and ACW, and from their state events logged-in, available and break time and occupancy — and the day
+ * as a state timeline lane per operator (`GET /v1/operators/timeline`), like Grafana's state timeline.
  */
 import { useEffect, useState } from 'preact/hooks';
-import { api, qs, type OperatorRow, type Report, type SessionPage, type SessionSummary } from '../api.js';
+import { api, qs, type OperatorRow, type OperatorTimelines, type Report } from '../api.js';
 import { Timeline, type Lane } from '../components/Timeline.js';
-import { addDays, browserZone, duration, isoDate, Num, text } from '../format.js';
-
-const MAX_PAGES = 10;
+import { addDays, browserZone, duration, isoDate, Num, percent, text } from '../format.js';
 
 export function Operators() {
   const [day, setDay] = useState(() => isoDate(new Date(), browserZone));
   const [timeZone, setTimeZone] = useState(browserZone);
   const [report, setReport] = useState<Report<OperatorRow> | null>(null);
-  const [sessions, setSessions] = useState<SessionSummary[] | null>(null);
-  const [truncated, setTruncated] = useState(false);
+  const [timelines, setTimelines] = useState<OperatorTimelines | null>(null);
   const [error, setError] = useState<string | null>(null);
 
   const load = async () => {
     setError(null);
     try {
-      const next = await api<Report<OperatorRow>>(
-        `/v1/analytics/operators${qs({ from: day, to: addDays(day, 1), timeZone, interval: 'ALL' })}`,
-      );
+      const range = { from: day, to: addDays(day, 1), timeZone };
+      const [next, lanes] = await Promise.all([
+        api<Report<OperatorRow>>(`/v1/analytics/operators${qs({ ...range, interval: 'ALL' })}`),
+        api<OperatorTimelines>(`/v1/operators/timeline${qs(range)}`),
+      ]);
       setReport(next);
-      const rows = next.rows;
-      const from = Date.parse(rows[0]?.start ?? `${day}T00:00:00Z`);
-      const to = Date.parse(rows[0]?.end ?? `${addDays(day, 1)}T00:00:00Z`);
-      const all: SessionSummary[] = [];
-      let cursor: string | null = null;
-      let pages = 0;
-      do {
-        const page: SessionPage = await api<SessionPage>(
-          `/v1/sessions${qs({ createdFrom: new Date(from).toISOString(), createdTo: new Date(to).toISOString(), limit: 1000, cursor })}`,
-        );
-        all.push(...page.items);
-        cursor = page.nextCursor;
-      } while (cursor && ++pages < MAX_PAGES);
-      setTruncated(cursor !== null);
-      setSessions(all);
+      setTimelines(lanes);
     } catch (e) {
       setError((e as Error).message);
     }
@@ -48,23 +33,33 @@ export function Operators() {
 
   const rows = (report?.rows ?? [])
     .slice()
-    .sort((a, b) => b.handled - a.handled || a.operator.id.localeCompare(b.operator.id));
-  const dayFrom = Date.parse(report?.rows[0]?.start ?? `${day}T00:00:00Z`);
-  const dayTo = Date.parse(report?.rows[0]?.end ?? `${addDays(day, 1)}T00:00:00Z`);
-  const lanes: Lane[] = rows
-    .map((r) => ({
-      label: r.operator.name ?? r.operator.id,
-      segments: (sessions ?? [])
-        .filter((s) => s.operatorIds.includes(r.operator.id) && s.started)
-        .flatMap((s) => {
-          const start = Date.parse(s.started!);
-          const end = s.ended ? Date.parse(s.ended) : Date.now();
-          const acw =
-            s.ended && s.durations.acw ? [{ start: end, end: end + s.durations.acw, state: 'ACW' }] : [];
-          return [{ start, end, state: 'IN_SESSION', detail: s.sessionId }, ...acw];
-        }),
-    }))
-    .filter((l) => l.segments.length > 0);
+    .sort(
+      (a, b) =>
+        b.handled - a.handled || b.loggedInMs - a.loggedInMs || a.operator.id.localeCompare(b.operator.id),
+    );
+  const dayFrom = Date.parse(timelines?.from ?? report?.rows[0]?.start ?? `${day}T00:00:00Z`);
+  const dayTo = Date.parse(timelines?.to ?? report?.rows[0]?.end ?? `${addDays(day, 1)}T00:00:00Z`);
+  const order = new Map(rows.map((r, i) => [r.operator.id, i]));
+  const lanes: (Lane & { id: string })[] = (timelines?.operators ?? [])
+    // An operator logged out all day has nothing to show.
+    .filter((o) => o.segments.some((s) => s.state !== 'OFFLINE' && s.state !== 'UNKNOWN'))
+    .sort((a, b) => (order.get(a.operator.id) ?? 1e9) - (order.get(b.operator.id) ?? 1e9))
+    .map((o) => ({
+      id: o.operator.id,
+      label: o.operator.name ?? o.operator.id,
+      segments: o.segments.map((s) => ({
+        start: Date.parse(s.from),
+        end: Date.parse(s.to),
+        state: s.state,
+        ...(s.reason || s.paid !== null
+          ? {
+              detail: [s.reason, s.paid === null ? null : s.paid ? 'paid' : 'unpaid']
+                .filter(Boolean)
+                .join(', '),
+            }
+          : {}),
+      })),
+    }));
 
   return (
     <section aria-labelledby="operators-title">
@@ -122,7 +117,18 @@ export function Operators() {
                 <th scope="col">
                   <a href="#/definitions/operator.missedOffers">Missed offers</a>
                 </th>
-                <th scope="col">Hold, occupancy, breaks</th>
+                <th scope="col">
+                  <a href="#/definitions/operator.loggedInMs">Logged in</a>
+                </th>
+                <th scope="col">
+                  <a href="#/definitions/operator.availableMs">Available</a>
+                </th>
+                <th scope="col">
+                  <a href="#/definitions/operator.breakMs">Breaks</a>
+                </th>
+                <th scope="col">
+                  <a href="#/definitions/operator.occupancy">Occupancy</a>
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -150,7 +156,21 @@ export function Operators() {
                   <td>
                     <Num metric="operator.missedOffers">{text.count(r.missedOffers)}</Num>
                   </td>
-                  <td class="muted">needs state events</td>
+                  <td data-ms={r.loggedInMs}>
+                    <Num metric="operator.loggedInMs">{duration(r.loggedInMs)}</Num>
+                  </td>
+                  <td data-ms={r.availableMs}>
+                    <Num metric="operator.availableMs">{duration(r.availableMs)}</Num>
+                  </td>
+                  <td
+                    data-ms={r.breakMs}
+                    title={`paid ${duration(r.breakPaidMs)}, unpaid ${duration(r.breakUnpaidMs)}`}
+                  >
+                    <Num metric="operator.breakMs">{duration(r.breakMs)}</Num>
+                  </td>
+                  <td data-occupancy={r.occupancy ?? ''}>
+                    <Num metric="operator.occupancy">{percent(r.occupancy)}</Num>
+                  </td>
                 </tr>
               ))}
             </tbody>
@@ -158,21 +178,21 @@ export function Operators() {
         </div>
       )}
       <h2>The day, per operator</h2>
-      <p class="note" id="no-state-events">
-        Operator state events (available, break, offline) are not taken in yet, so there are no state lanes,
-        occupancy or breaks. The lanes show each operator’s sessions of the day: in session (started → ended)
-        and the session’s after-call work.
+      <p class="note">
+        Each operator’s states (from <code>operator.state</code> events): available, on a call, after-call
+        work, breaks, away, logged out; the current state runs to now.
       </p>
-      {truncated && <p class="note">Only the first {MAX_PAGES * 1000} sessions of the day are drawn.</p>}
-      {sessions && lanes.length === 0 && <p class="muted">No operator handled a session that day.</p>}
+      {timelines && lanes.length === 0 && <p class="muted">No operator was logged in that day.</p>}
       {lanes.length > 0 && (
-        <Timeline
-          lanes={lanes}
-          from={dayFrom}
-          to={dayTo}
-          timeZone={timeZone}
-          label={`Operators’ sessions on ${day}`}
-        />
+        <div id="operator-lanes">
+          <Timeline
+            lanes={lanes}
+            from={dayFrom}
+            to={dayTo}
+            timeZone={timeZone}
+            label={`Operators’ states on ${day}`}
+          />
+        </div>
       )}
     </section>
   );
