@@ -168,22 +168,18 @@ export function liveRoutes(fastify: FastifyInstance, deps: AppDeps, hub: LiveHub
       const res = reply.raw;
       open.add(res);
       res.once('close', () => open.delete(res));
-      const session = await createSession(request.raw, res, {
-        keepAlive: 15_000,
-        retry: 2000,
-        trustClientEventId: false,
-        // Data is pushed as JSON text already (a change is serialised once for all its subscribers).
-        serializer: (data) => data as string,
-        headers: { 'cache-control': 'no-store', 'x-accel-buffering': 'no' },
-      });
-      let held: Change[] | null = resumeText === undefined ? null : [];
+      // Subscribed before the headers go out, so that a change committed while they do is held, not lost (a
+      // client may act on the open stream at once); what arrives before the replay and the session are ready
+      // waits in `held`.
+      let held: Change[] | null = [];
       let last = resumeText === undefined ? 0 : Number(resumeText);
+      let session: Awaited<ReturnType<typeof createSession>> | null = null;
       const send = (change: Change) => {
         if (change.id <= last) return;
         last = change.id;
         if (!matches(change)) return;
         const event = change.operator ? 'operator' : change.summary ? 'session' : 'removed';
-        session.push(dataOf(change), event, String(change.id));
+        session!.push(dataOf(change), event, String(change.id));
       };
       const drop = () => res.destroy();
       const { position, unsubscribe } = await hub.subscribe({
@@ -200,8 +196,16 @@ export function liveRoutes(fastify: FastifyInstance, deps: AppDeps, hub: LiveHub
         },
       });
       res.once('close', unsubscribe);
-      if (held) {
-        try {
+      try {
+        session = await createSession(request.raw, res, {
+          keepAlive: 15_000,
+          retry: 2000,
+          trustClientEventId: false,
+          // Data is pushed as JSON text already (a change is serialised once for all its subscribers).
+          serializer: (data) => data as string,
+          headers: { 'cache-control': 'no-store', 'x-accel-buffering': 'no' },
+        });
+        if (resumeText !== undefined) {
           const oldest = await deps.db.query<{ id: string | null }>(
             'SELECT min(id) AS id FROM session_changes',
           );
@@ -218,12 +222,12 @@ export function liveRoutes(fastify: FastifyInstance, deps: AppDeps, hub: LiveHub
             for (const change of upTo) send(change);
             if (page.length < REPLAY_PAGE || upTo.length < page.length || res.destroyed) break;
           }
-          for (const change of held) send(change);
-          held = null;
-        } catch (error) {
-          request.log.error({ err: error }, 'stream replay failed');
-          drop();
         }
+        for (const change of held) send(change);
+        held = null;
+      } catch (error) {
+        request.log.error({ err: error }, 'stream replay failed');
+        drop();
       }
       return reply;
     },
