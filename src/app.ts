@@ -32,7 +32,8 @@ import type { Links } from './sessions/map.js';
 import { tenantRoutes } from './tenants/routes.js';
 import { eventRoutes } from './events/routes.js';
 import { exportRoutes } from './exports/routes.js';
-import { refuseHostileInput } from './http/guard.js';
+import { refuseHostileInput, refuseHostileInputSliced } from './http/guard.js';
+import { bodyTimeout, DEFAULT_TIMEOUTS, serverTimeoutOptions, type Timeouts } from './http/timeouts.js';
 import { retentionRoutes } from './retention/routes.js';
 import { liveHub, type LiveHub } from './live/hub.js';
 import { readCache, type ReadCache } from './sessions/read-cache.js';
@@ -105,6 +106,8 @@ export interface AppOptions {
   onWebhooksQueued?: () => void;
   /** `SWITCHBOARD_WEBHOOK_ALLOW`: non-public webhook targets allowed anyway (default none). */
   webhookAllow?: string | undefined;
+  /** How long clients may take to send requests (default `DEFAULT_TIMEOUTS`). */
+  timeouts?: Partial<Timeouts> | undefined;
 }
 
 export const DEFAULT_MAX_FILE_BYTES = 2 * 1024 ** 3;
@@ -114,7 +117,9 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const trust = options.trustProxy;
+  const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
   const app = Fastify({
+    ...serverTimeoutOptions(timeouts),
     logger: options.logger
       ? {
           level: options.logger.level,
@@ -211,15 +216,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     void reply.header('x-request-id', request.id);
     done();
   });
+  bodyTimeout(app, timeouts.bodyMs);
   // NUL bytes, lone surrogates and absurd nesting are refused before any handler (src/http/guard.ts); the
   // error reaches the route's dialect error handler, so it answers in that dialect's shape.
-  app.addHook('preValidation', (request, _reply, done) => {
-    try {
-      refuseHostileInput(request);
-      done();
-    } catch (error) {
-      done(error as Error);
-    }
+  app.addHook('preValidation', async (request) => {
+    // Big bodies (intake batches) are walked in slices, so the loop keeps serving other requests.
+    if (Array.isArray(request.body) && request.body.length > 100) await refuseHostileInputSliced(request);
+    else refuseHostileInput(request);
   });
   app.addHook('onResponse', (request, reply, done) => {
     const line = {

@@ -7,6 +7,10 @@ import { Value } from '@sinclair/typebox/value';
 import { isIP } from 'node:net';
 import { resolve, join } from 'node:path';
 import { targetPolicy, TargetPolicyError } from './webhooks/targets.js';
+import { DEFAULT_TIMEOUTS } from './http/timeouts.js';
+
+/** Default bound on one request's SQL statement (SWITCHBOARD_STATEMENT_TIMEOUT_MS). */
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 30_000;
 
 /** The names proxy-addr (Fastify's trustProxy) knows for address ranges. */
 const PROXY_PRESETS = new Set(['loopback', 'linklocal', 'uniquelocal']);
@@ -80,6 +84,16 @@ export const ServerConfig = Type.Object({
   webhookAllow: Type.String(),
   /** How often retention policies are applied, in ms; 0 turns the schedule off (`switchboard retention run`). */
   retentionIntervalMs: Type.Integer({ minimum: 0 }),
+  /** Client timeouts (src/http/timeouts.ts), in ms. */
+  timeouts: Type.Object({
+    headersMs: Type.Integer({ minimum: 100 }),
+    bodyMs: Type.Integer({ minimum: 100 }),
+    requestMs: Type.Integer({ minimum: 100 }),
+    idleMs: Type.Integer({ minimum: 100 }),
+    keepAliveMs: Type.Integer({ minimum: 100 }),
+  }),
+  /** Longest a request's SQL statement may run, in ms (PostgreSQL's statement_timeout); 0 = unbounded. */
+  statementTimeoutMs: Type.Integer({ minimum: 0 }),
 });
 export type ServerConfig = Static<typeof ServerConfig>;
 
@@ -130,6 +144,14 @@ export function parseServerConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = pr
     webhookBackoffMs: Number(env.SWITCHBOARD_WEBHOOK_BACKOFF_MS ?? 10_000),
     webhookAllow: env.SWITCHBOARD_WEBHOOK_ALLOW ?? '',
     retentionIntervalMs: Number(env.SWITCHBOARD_RETENTION_INTERVAL_MS ?? 3_600_000),
+    timeouts: {
+      headersMs: Number(env.SWITCHBOARD_HEADERS_TIMEOUT_MS ?? DEFAULT_TIMEOUTS.headersMs),
+      bodyMs: Number(env.SWITCHBOARD_BODY_TIMEOUT_MS ?? DEFAULT_TIMEOUTS.bodyMs),
+      requestMs: Number(env.SWITCHBOARD_REQUEST_TIMEOUT_MS ?? DEFAULT_TIMEOUTS.requestMs),
+      idleMs: Number(env.SWITCHBOARD_IDLE_TIMEOUT_MS ?? DEFAULT_TIMEOUTS.idleMs),
+      keepAliveMs: Number(env.SWITCHBOARD_KEEP_ALIVE_TIMEOUT_MS ?? DEFAULT_TIMEOUTS.keepAliveMs),
+    },
+    statementTimeoutMs: Number(env.SWITCHBOARD_STATEMENT_TIMEOUT_MS ?? DEFAULT_STATEMENT_TIMEOUT_MS),
   };
   for (const key of Object.keys(candidate) as (keyof typeof candidate)[]) {
     if (candidate[key] === undefined) delete candidate[key];
@@ -149,6 +171,12 @@ export function parseServerConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = pr
       webhookBackoffMs: 'SWITCHBOARD_WEBHOOK_BACKOFF_MS',
       retentionIntervalMs: 'SWITCHBOARD_RETENTION_INTERVAL_MS (0 = off)',
       logLevel: 'SWITCHBOARD_LOG_LEVEL (fatal, error, warn, info, debug, trace or silent)',
+      'timeouts/headersMs': 'SWITCHBOARD_HEADERS_TIMEOUT_MS',
+      'timeouts/bodyMs': 'SWITCHBOARD_BODY_TIMEOUT_MS',
+      'timeouts/requestMs': 'SWITCHBOARD_REQUEST_TIMEOUT_MS',
+      'timeouts/idleMs': 'SWITCHBOARD_IDLE_TIMEOUT_MS',
+      'timeouts/keepAliveMs': 'SWITCHBOARD_KEEP_ALIVE_TIMEOUT_MS',
+      statementTimeoutMs: 'SWITCHBOARD_STATEMENT_TIMEOUT_MS (0 = unbounded)',
     };
     const lines = errors.map((e) => {
       const key = e.path.slice(1);

@@ -58,6 +58,7 @@ export async function startServer(
     logger: { level: config.logLevel },
     onWebhooksQueued: () => kick(),
     webhookAllow: config.webhookAllow,
+    timeouts: config.timeouts,
   });
   const onError = (error: unknown) => app.log.error(error);
   const dispatcher = startDispatcher({
