@@ -92,6 +92,12 @@ export const ServerConfig = Type.Object({
     idleMs: Type.Integer({ minimum: 100 }),
     keepAliveMs: Type.Integer({ minimum: 100 }),
   }),
+  /** The server key (`SWITCHBOARD_SECRET_KEY`); absent = the key file. */
+  secretKey: Type.Optional(Type.String({ minLength: 32 })),
+  /** The key file, read or written (mode 0600); default `<data>/secret.key`. */
+  secretKeyFile: Type.String({ minLength: 1 }),
+  /** On PostgreSQL, write a new key file when there is no key (`SWITCHBOARD_SECRET_KEY_GENERATE=true`). */
+  secretKeyGenerate: Type.Boolean(),
   /** Longest a request's SQL statement may run, in ms (PostgreSQL's statement_timeout); 0 = unbounded. */
   statementTimeoutMs: Type.Integer({ minimum: 0 }),
 });
@@ -113,7 +119,8 @@ export class ConfigError extends Error {}
 
 /** A bad setting's value as an error message may show it: never a secret, never a URL's password. */
 function shown(key: string, value: unknown): string {
-  if (key === 'adminToken' && typeof value === 'string') return `${value.length} characters`;
+  if ((key === 'adminToken' || key === 'secretKey') && typeof value === 'string')
+    return `${value.length} characters`;
   if (key === 'databaseUrl' && typeof value === 'string') {
     try {
       const url = new URL(value);
@@ -152,6 +159,9 @@ export function parseServerConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = pr
       keepAliveMs: Number(env.SWITCHBOARD_KEEP_ALIVE_TIMEOUT_MS ?? DEFAULT_TIMEOUTS.keepAliveMs),
     },
     statementTimeoutMs: Number(env.SWITCHBOARD_STATEMENT_TIMEOUT_MS ?? DEFAULT_STATEMENT_TIMEOUT_MS),
+    secretKey: env.SWITCHBOARD_SECRET_KEY || undefined,
+    secretKeyFile: resolve(env.SWITCHBOARD_SECRET_KEY_FILE || join(dataDir, 'secret.key')),
+    secretKeyGenerate: /^(1|true|yes)$/i.test(env.SWITCHBOARD_SECRET_KEY_GENERATE ?? ''),
   };
   for (const key of Object.keys(candidate) as (keyof typeof candidate)[]) {
     if (candidate[key] === undefined) delete candidate[key];
@@ -177,6 +187,7 @@ export function parseServerConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = pr
       'timeouts/idleMs': 'SWITCHBOARD_IDLE_TIMEOUT_MS',
       'timeouts/keepAliveMs': 'SWITCHBOARD_KEEP_ALIVE_TIMEOUT_MS',
       statementTimeoutMs: 'SWITCHBOARD_STATEMENT_TIMEOUT_MS (0 = unbounded)',
+      secretKey: 'SWITCHBOARD_SECRET_KEY (at least 32 characters)',
     };
     const lines = errors.map((e) => {
       const key = e.path.slice(1);
