@@ -32,7 +32,8 @@ import type { Links } from './sessions/map.js';
 import { tenantRoutes } from './tenants/routes.js';
 import { eventRoutes } from './events/routes.js';
 import { exportRoutes } from './exports/routes.js';
-import { refuseHostileInput } from './http/guard.js';
+import { refuseHostileInput, refuseHostileInputSliced } from './http/guard.js';
+import { bodyTimeout, DEFAULT_TIMEOUTS, serverTimeoutOptions, type Timeouts } from './http/timeouts.js';
 import { retentionRoutes } from './retention/routes.js';
 import { liveHub, type LiveHub } from './live/hub.js';
 import { readCache, type ReadCache } from './sessions/read-cache.js';
@@ -106,6 +107,10 @@ export interface AppOptions {
   onWebhooksQueued?: () => void;
   /** `SWITCHBOARD_WEBHOOK_ALLOW`: non-public webhook targets allowed anyway (default none). */
   webhookAllow?: string | undefined;
+  /** How often `/healthz`'s state is refreshed by pinging the store, in ms (default 1000). */
+  healthPingMs?: number | undefined;
+  /** How long clients may take to send requests (default `DEFAULT_TIMEOUTS`). */
+  timeouts?: Partial<Timeouts> | undefined;
 }
 
 export const DEFAULT_MAX_FILE_BYTES = 2 * 1024 ** 3;
@@ -115,7 +120,9 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const trust = options.trustProxy;
+  const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
   const app = Fastify({
+    ...serverTimeoutOptions(timeouts),
     logger: options.logger
       ? {
           level: options.logger.level,
@@ -212,15 +219,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     void reply.header('x-request-id', request.id);
     done();
   });
+  bodyTimeout(app, timeouts.bodyMs);
   // NUL bytes, lone surrogates and absurd nesting are refused before any handler (src/http/guard.ts); the
   // error reaches the route's dialect error handler, so it answers in that dialect's shape.
-  app.addHook('preValidation', (request, _reply, done) => {
-    try {
-      refuseHostileInput(request);
-      done();
-    } catch (error) {
-      done(error as Error);
-    }
+  app.addHook('preValidation', async (request) => {
+    // Big bodies (intake batches) are walked in slices, so the loop keeps serving other requests.
+    if (Array.isArray(request.body) && request.body.length > 100) await refuseHostileInputSliced(request);
+    else refuseHostileInput(request);
   });
   app.addHook('onResponse', (request, reply, done) => {
     const line = {
@@ -282,12 +287,35 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
+  // Liveness is answered from this process's state, never by queueing behind the store: the embedded store
+  // has one connection, and one tenant's heavy query would otherwise delay every probe. A ping every second
+  // keeps the state fresh; a ping still waiting (a busy store) is not a failure, one that failed is.
+  const health = { failed: false };
+  let pinging = false;
+  const ping = () => {
+    if (pinging) return;
+    pinging = true;
+    options.db
+      .query('SELECT 1')
+      .then(
+        () => (health.failed = false),
+        () => (health.failed = true),
+      )
+      .finally(() => (pinging = false));
+  };
+  const pinger = setInterval(ping, options.healthPingMs ?? 1_000);
+  pinger.unref();
+  app.addHook('onClose', (_instance, done) => {
+    clearInterval(pinger);
+    done();
+  });
   app.get(
     '/healthz',
     {
       schema: {
         tags: ['health'],
-        summary: 'Liveness: 200 once migrations ran and the store is open',
+        summary:
+          'Liveness: 200 once migrations ran and the store is open; answered without a query (the store is pinged every second)',
         response: {
           200: Type.Object({ status: Type.Literal('ok'), store: Type.String() }),
           503: Type.Object({ status: Type.String(), store: Type.String() }),
@@ -295,12 +323,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       },
     },
     async (_request, reply) => {
-      try {
-        await options.db.query('SELECT 1');
-        return { status: 'ok' as const, store: options.db.kind };
-      } catch {
-        return reply.code(503).send({ status: 'unavailable', store: options.db.kind });
-      }
+      if (health.failed) return reply.code(503).send({ status: 'unavailable', store: options.db.kind });
+      return { status: 'ok' as const, store: options.db.kind };
     },
   );
 

@@ -16,6 +16,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { parseServerConfig, ConfigError } from './config.js';
+import { ServerKeyError } from './security/keys.js';
 import { openConfiguredStore, startServer } from './server.js';
 import { createTenant } from './tenants/repository.js';
 import { simulate } from './simulator/simulate.js';
@@ -88,7 +89,8 @@ function everydayMessage(error: unknown): string | null {
  * only the unexpected prints a stack.
  */
 function fail(error: unknown): never {
-  const usage = error instanceof ConfigError || error instanceof StoreLockedError;
+  const usage =
+    error instanceof ConfigError || error instanceof StoreLockedError || error instanceof ServerKeyError;
   const message = usage ? error.message : (everydayMessage(error) ?? (error as Error).stack ?? String(error));
   console.error(`switchboard: ${message}`);
   process.exit(usage ? 2 : 1);
@@ -411,7 +413,7 @@ tenant
           ...(flags.data ? { data: flags.data } : {}),
           ...(flags.databaseUrl ? { databaseUrl: flags.databaseUrl } : {}),
         });
-        const { db, release } = await openConfiguredStore(config);
+        const { db, release } = await openConfiguredStore({ ...config, statementTimeoutMs: 0 });
         try {
           const created = await db.tx((q) => createTenant(q, { name, departmentId: flags.departmentId }));
           if (flags.json) console.log(JSON.stringify(created, null, 2));
@@ -444,7 +446,7 @@ program
         ...(flags.data ? { data: flags.data } : {}),
         ...(flags.databaseUrl ? { databaseUrl: flags.databaseUrl } : {}),
       });
-      const { db, release } = await openConfiguredStore(config);
+      const { db, release } = await openConfiguredStore({ ...config, statementTimeoutMs: 0 });
       try {
         const report = await runRetention(db, fileBlobStore(config.blobDir));
         if (flags.json) console.log(JSON.stringify(report, null, 2));
@@ -482,7 +484,7 @@ program
           ...(flags.data ? { data: flags.data } : {}),
           ...(flags.databaseUrl ? { databaseUrl: flags.databaseUrl } : {}),
         });
-        const { db, release } = await openConfiguredStore(config);
+        const { db, release } = await openConfiguredStore({ ...config, statementTimeoutMs: 0 });
         try {
           const reports = await rebuildAnalytics(db, { fix: flags.fix === true });
           if (flags.json) console.log(JSON.stringify(reports, null, 2));

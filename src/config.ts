@@ -7,6 +7,10 @@ import { Value } from '@sinclair/typebox/value';
 import { isIP } from 'node:net';
 import { resolve, join } from 'node:path';
 import { targetPolicy, TargetPolicyError } from './webhooks/targets.js';
+import { DEFAULT_TIMEOUTS } from './http/timeouts.js';
+
+/** Default bound on one request's SQL statement (SWITCHBOARD_STATEMENT_TIMEOUT_MS). */
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 30_000;
 
 /** The names proxy-addr (Fastify's trustProxy) knows for address ranges. */
 const PROXY_PRESETS = new Set(['loopback', 'linklocal', 'uniquelocal']);
@@ -80,6 +84,22 @@ export const ServerConfig = Type.Object({
   webhookAllow: Type.String(),
   /** How often retention policies are applied, in ms; 0 turns the schedule off (`switchboard retention run`). */
   retentionIntervalMs: Type.Integer({ minimum: 0 }),
+  /** Client timeouts (src/http/timeouts.ts), in ms. */
+  timeouts: Type.Object({
+    headersMs: Type.Integer({ minimum: 100 }),
+    bodyMs: Type.Integer({ minimum: 100 }),
+    requestMs: Type.Integer({ minimum: 100 }),
+    idleMs: Type.Integer({ minimum: 100 }),
+    keepAliveMs: Type.Integer({ minimum: 100 }),
+  }),
+  /** The server key (`SWITCHBOARD_SECRET_KEY`); absent = the key file. */
+  secretKey: Type.Optional(Type.String({ minLength: 32 })),
+  /** The key file, read or written (mode 0600); default `<data>/secret.key`. */
+  secretKeyFile: Type.String({ minLength: 1 }),
+  /** On PostgreSQL, write a new key file when there is no key (`SWITCHBOARD_SECRET_KEY_GENERATE=true`). */
+  secretKeyGenerate: Type.Boolean(),
+  /** Longest a request's SQL statement may run, in ms (PostgreSQL's statement_timeout); 0 = unbounded. */
+  statementTimeoutMs: Type.Integer({ minimum: 0 }),
 });
 export type ServerConfig = Static<typeof ServerConfig>;
 
@@ -99,7 +119,8 @@ export class ConfigError extends Error {}
 
 /** A bad setting's value as an error message may show it: never a secret, never a URL's password. */
 function shown(key: string, value: unknown): string {
-  if (key === 'adminToken' && typeof value === 'string') return `${value.length} characters`;
+  if ((key === 'adminToken' || key === 'secretKey') && typeof value === 'string')
+    return `${value.length} characters`;
   if (key === 'databaseUrl' && typeof value === 'string') {
     try {
       const url = new URL(value);
@@ -130,6 +151,17 @@ export function parseServerConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = pr
     webhookBackoffMs: Number(env.SWITCHBOARD_WEBHOOK_BACKOFF_MS ?? 10_000),
     webhookAllow: env.SWITCHBOARD_WEBHOOK_ALLOW ?? '',
     retentionIntervalMs: Number(env.SWITCHBOARD_RETENTION_INTERVAL_MS ?? 3_600_000),
+    timeouts: {
+      headersMs: Number(env.SWITCHBOARD_HEADERS_TIMEOUT_MS ?? DEFAULT_TIMEOUTS.headersMs),
+      bodyMs: Number(env.SWITCHBOARD_BODY_TIMEOUT_MS ?? DEFAULT_TIMEOUTS.bodyMs),
+      requestMs: Number(env.SWITCHBOARD_REQUEST_TIMEOUT_MS ?? DEFAULT_TIMEOUTS.requestMs),
+      idleMs: Number(env.SWITCHBOARD_IDLE_TIMEOUT_MS ?? DEFAULT_TIMEOUTS.idleMs),
+      keepAliveMs: Number(env.SWITCHBOARD_KEEP_ALIVE_TIMEOUT_MS ?? DEFAULT_TIMEOUTS.keepAliveMs),
+    },
+    statementTimeoutMs: Number(env.SWITCHBOARD_STATEMENT_TIMEOUT_MS ?? DEFAULT_STATEMENT_TIMEOUT_MS),
+    secretKey: env.SWITCHBOARD_SECRET_KEY || undefined,
+    secretKeyFile: resolve(env.SWITCHBOARD_SECRET_KEY_FILE || join(dataDir, 'secret.key')),
+    secretKeyGenerate: /^(1|true|yes)$/i.test(env.SWITCHBOARD_SECRET_KEY_GENERATE ?? ''),
   };
   for (const key of Object.keys(candidate) as (keyof typeof candidate)[]) {
     if (candidate[key] === undefined) delete candidate[key];
@@ -149,6 +181,13 @@ export function parseServerConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = pr
       webhookBackoffMs: 'SWITCHBOARD_WEBHOOK_BACKOFF_MS',
       retentionIntervalMs: 'SWITCHBOARD_RETENTION_INTERVAL_MS (0 = off)',
       logLevel: 'SWITCHBOARD_LOG_LEVEL (fatal, error, warn, info, debug, trace or silent)',
+      'timeouts/headersMs': 'SWITCHBOARD_HEADERS_TIMEOUT_MS',
+      'timeouts/bodyMs': 'SWITCHBOARD_BODY_TIMEOUT_MS',
+      'timeouts/requestMs': 'SWITCHBOARD_REQUEST_TIMEOUT_MS',
+      'timeouts/idleMs': 'SWITCHBOARD_IDLE_TIMEOUT_MS',
+      'timeouts/keepAliveMs': 'SWITCHBOARD_KEEP_ALIVE_TIMEOUT_MS',
+      statementTimeoutMs: 'SWITCHBOARD_STATEMENT_TIMEOUT_MS (0 = unbounded)',
+      secretKey: 'SWITCHBOARD_SECRET_KEY (at least 32 characters)',
     };
     const lines = errors.map((e) => {
       const key = e.path.slice(1);

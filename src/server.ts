@@ -7,6 +7,7 @@ import { lockDataDir } from './db/lock.js';
 import { scheduleMaintenance } from './db/maintenance.js';
 import { migrate } from './db/migrate.js';
 import { openStore, type Db } from './db/store.js';
+import { resolveServerKey } from './security/keys.js';
 import { backfill, ensureDemoTenant, runLive, type DemoCredentials } from './demo/demo.js';
 import { fillDemoRecordings } from './demo/recordings.js';
 import { fileBlobStore } from './files/blobs.js';
@@ -25,7 +26,11 @@ export interface RunningServer {
 
 /** Opens the store the config names (locking an embedded one) and applies migrations. */
 export async function openConfiguredStore(
-  config: Pick<ServerConfig, 'dataDir' | 'databaseUrl'>,
+  config: Pick<ServerConfig, 'dataDir' | 'databaseUrl'> &
+    Partial<Pick<ServerConfig, 'secretKey' | 'secretKeyFile' | 'secretKeyGenerate'>> & {
+      statementTimeoutMs?: number;
+    },
+  log: (line: string) => void = (line) => console.error(line),
 ): Promise<{ db: Db; release: () => void }> {
   let release = () => undefined as void;
   if (!config.databaseUrl) release = lockDataDir(config.dataDir);
@@ -33,8 +38,25 @@ export async function openConfiguredStore(
     const db = await openStore({
       databaseUrl: config.databaseUrl,
       dataDir: config.databaseUrl ? undefined : `${config.dataDir}/pglite`,
+      // Only the server bounds its statements; the command line's long jobs (rebuild, retention) are not.
+      statementTimeoutMs: config.statementTimeoutMs,
     });
     await migrate(db);
+    // The server and the command line resolve the server key (src/security/keys.ts); a caller without a
+    // key file setting (the benchmark's loader) keeps the key in the database, as tests do.
+    if (config.secretKeyFile)
+      try {
+        const key = await resolveServerKey(db, {
+          env: config.secretKey,
+          keyFile: config.secretKeyFile,
+          store: db.kind,
+          generate: config.secretKeyGenerate ?? false,
+        });
+        if (key.notice) log(`server key: ${key.notice}`);
+      } catch (error) {
+        await db.close();
+        throw error;
+      }
     return { db, release };
   } catch (error) {
     release();
@@ -47,7 +69,7 @@ export async function startServer(
   log: (line: string) => void = console.log,
 ): Promise<RunningServer> {
   mkdirSync(config.blobDir, { recursive: true });
-  const { db, release } = await openConfiguredStore(config);
+  const { db, release } = await openConfiguredStore(config, log);
   const blobs = fileBlobStore(config.blobDir);
   let kick = () => undefined as void;
   const app = await buildApp({
@@ -59,6 +81,7 @@ export async function startServer(
     logger: { level: config.logLevel },
     onWebhooksQueued: () => kick(),
     webhookAllow: config.webhookAllow,
+    timeouts: config.timeouts,
   });
   const onError = (error: unknown) => app.log.error(error);
   const dispatcher = startDispatcher({

@@ -4,6 +4,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 
 interface Options {
@@ -15,7 +16,8 @@ const { dataDir, socketPath } = workerData as Options;
 const port = parentPort!;
 
 async function main(): Promise<void> {
-  const db = await PGlite.create(dataDir ? { dataDir } : {});
+  // pg_trgm: the trigram index of activity texts (migration 020).
+  const db = await PGlite.create({ ...(dataDir ? { dataDir } : {}), extensions: { pg_trgm } });
   // One connection: PGlite is a single session, so two interleaved connections would share a transaction.
   const server = new PGLiteSocketServer({ db, path: socketPath, maxConnections: 1 });
   await server.start();

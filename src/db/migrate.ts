@@ -4,7 +4,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Db } from './store.js';
+import { unbounded, type Db } from './store.js';
 import { packageRoot } from '../paths.js';
 
 const MIGRATIONS_DIR = join(packageRoot, 'src', 'db', 'migrations');
@@ -40,22 +40,28 @@ export async function migrate(db: Db, migrations = loadMigrations()): Promise<st
     version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
   const applied: string[] = [];
   for (const migration of migrations) {
-    const ran = await db.tx(async (q) => {
-      // The lock serialises concurrent starts; the re-check inside it makes the loser skip.
-      await q.query('SELECT pg_advisory_xact_lock($1)', [LOCK_KEY]);
-      const done = await q.query('SELECT 1 FROM schema_migrations WHERE version = $1', [migration.version]);
-      if (done.rowCount) return false;
-      try {
-        await q.query(migration.sql);
-      } catch (error) {
-        throw new Error(`migration ${migration.name} failed: ${(error as Error).message}`, { cause: error });
-      }
-      await q.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [
-        migration.version,
-        migration.name,
-      ]);
-      return true;
-    });
+    const ran = await unbounded(() =>
+      db.tx(async (q) => {
+        // A migration may rewrite a big table: no statement bound (SWITCHBOARD_STATEMENT_TIMEOUT_MS) applies.
+        await q.query('SET LOCAL statement_timeout = 0');
+        // The lock serialises concurrent starts; the re-check inside it makes the loser skip.
+        await q.query('SELECT pg_advisory_xact_lock($1)', [LOCK_KEY]);
+        const done = await q.query('SELECT 1 FROM schema_migrations WHERE version = $1', [migration.version]);
+        if (done.rowCount) return false;
+        try {
+          await q.query(migration.sql);
+        } catch (error) {
+          throw new Error(`migration ${migration.name} failed: ${(error as Error).message}`, {
+            cause: error,
+          });
+        }
+        await q.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [
+          migration.version,
+          migration.name,
+        ]);
+        return true;
+      }),
+    );
     if (ran) applied.push(migration.name);
   }
   return applied;

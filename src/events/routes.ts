@@ -6,6 +6,7 @@ import { EVENT_TYPES, eventSchema } from '../domain/events.js';
 import { AppError, ErrorBody, tenantSecurity } from '../http/errors.js';
 import { MAX_BATCH } from './service.js';
 import { operatorStateSchema } from '../operators/model.js';
+import { validateBatchSliced } from '../domain/validate.js';
 
 /** Bodies up to this size are read; a 10,000-event batch of realistic events fits comfortably. */
 const BODY_LIMIT = 64 * 1024 * 1024;
@@ -80,6 +81,8 @@ export function eventRoutes(app: FastifyInstance, deps: AppDeps): void {
           'the body must be a JSON array of events (or NDJSON with Content-Type: application/x-ndjson)',
         );
       }
+      // Validated in slices first (the loop keeps serving other requests); the service reuses the result.
+      if (body.length > 0 && body.length <= MAX_BATCH) await validateBatchSliced(body);
       const result = await deps.ingest(request.principal!.tenant.id, body);
       deps.onSessionsChanged?.(request.principal!.tenant.id, result.sessions);
       return { accepted: result.accepted, duplicates: result.duplicates };

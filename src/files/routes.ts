@@ -39,6 +39,8 @@ export function fileRoutes(fastify: FastifyInstance, deps: AppDeps): void {
       '/v1/sessions/:sessionId/files/:fileId',
       {
         bodyLimit: Number.MAX_SAFE_INTEGER,
+        // Bounded by the whole-request and idle timeouts, not the parsed-body one.
+        config: { streamedBody: true },
         schema: {
           tags: ['files'],
           summary: 'Upload the bytes of a shared file or a recording',

@@ -11,6 +11,7 @@ export const ERROR_STATUS = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  request_timeout: 408,
   payload_too_large: 413,
   unsupported_media_type: 415,
   range_not_satisfiable: 416,
@@ -100,6 +101,13 @@ export function toAppError(error: unknown): AppError {
     return new AppError('validation_failed', `a value does not fit: ${e.message}`, [
       { field: 'value', message: e.message },
     ]);
+  // A statement over SWITCHBOARD_STATEMENT_TIMEOUT_MS (PostgreSQL's query_canceled, or the embedded store's
+  // own bound): the server is not broken, the request asked for too much at once.
+  if (e.code === '57014')
+    return new AppError(
+      'unavailable',
+      'the query ran longer than this server allows; narrow it (e.g. a shorter date range) or try again later',
+    );
   const fastifyCode = FASTIFY_ERRORS[e.code ?? ''];
   if (fastifyCode)
     return new AppError(fastifyCode[0], `${fastifyCode[1]}${e.message ? `: ${e.message}` : ''}`);

@@ -11,6 +11,8 @@ import { STORE } from './harness.js';
 import { validateBatch } from '../../src/domain/validate.js';
 
 const run = promisify(execFile);
+// On PostgreSQL a server and the command line need a server key (docs/security.md, "Secrets at rest").
+if (STORE === 'postgres') process.env.SWITCHBOARD_SECRET_KEY ??= 'cli-test-server-key-0123456789abcdef';
 const BIN = new URL('../../../bin/switchboard.js', import.meta.url).pathname;
 const dirs: string[] = [];
 const tempDir = () => {

@@ -5,6 +5,7 @@ import { create } from 'xmlbuilder2';
 import { harness, type Harness } from './harness.js';
 import { addClient, type CreatedTenant } from '../../src/tenants/repository.js';
 import { simulate } from '../../src/simulator/simulate.js';
+import { cookieHash } from '../../src/dialects/evo/auth.js';
 
 const NOW = Date.parse('2026-03-10T12:00:00Z');
 const DAY = 86_400_000;
@@ -139,7 +140,8 @@ test('cookie sessions expire', async () => {
   });
   const id = login.cookies.find((c) => c.name === 'ss-id')!.value;
   assert.equal((await get('/sessions?countPerPage=1', { cookie: `ss-id=${id}` })).statusCode, 200);
-  await h.db.query('UPDATE evo_auth_sessions SET expires_at = created_at WHERE id = $1', [id]);
+  // Rows hold the cookie's hash (migration 021).
+  await h.db.query('UPDATE evo_auth_sessions SET expires_at = created_at WHERE id = $1', [cookieHash(id)]);
   assertEvoError(await get('/sessions?countPerPage=1', { cookie: `ss-id=${id}` }), 401);
 });
 

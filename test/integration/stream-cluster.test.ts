@@ -20,7 +20,13 @@ function serve(databaseUrl: string, data: string): Promise<{ child: ChildProcess
     process.execPath,
     [BIN, 'serve', '--port', '0', '--data', data, '--database-url', databaseUrl],
     {
-      env: { ...process.env, SWITCHBOARD_ADMIN_TOKEN: ADMIN, SWITCHBOARD_LOG_LEVEL: 'warn' },
+      env: {
+        ...process.env,
+        SWITCHBOARD_ADMIN_TOKEN: ADMIN,
+        SWITCHBOARD_LOG_LEVEL: 'warn',
+        // Servers on one PostgreSQL share a server key (docs/security.md, "Secrets at rest").
+        SWITCHBOARD_SECRET_KEY: 'stream-cluster-test-key-0123456789abcdef',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );

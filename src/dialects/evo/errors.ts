@@ -18,7 +18,9 @@ const CODES: Record<number, string> = {
   403: 'Forbidden',
   404: 'NotFound',
   405: 'NotSupported',
+  408: 'RequestTimeout',
   409: 'Conflict',
+  503: 'ServiceUnavailable',
   415: 'UnsupportedMediaType',
   500: 'Exception',
 };

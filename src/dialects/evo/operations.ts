@@ -151,6 +151,15 @@ export function sessionOperations(base: EvoBase) {
         const principal = await auth.authenticate(request);
         return authResult(authenticateResponse(principal, auth.sessionIdOf(request)));
       }
+      // A URL ends up in proxy and access logs: credentials come in the body only, whatever the verb.
+      const query = (request.query ?? {}) as Record<string, unknown>;
+      if (Object.keys(query).some((name) => name.toLowerCase() === 'password'))
+        throw new EvoError(
+          400,
+          'ArgumentException',
+          'Credentials are sent in the request body, never in the URL',
+          'password',
+        );
       return authResult(
         await auth.login(request, reply, {
           userName: one(fields, 'username'),

@@ -310,8 +310,11 @@ export const SESSION_FILTERS: readonly SessionFilter[] = [
     apply(ctx, name) {
       const value = ctx.single(name);
       if (value === null) return;
+      const pattern = ctx.param(likeText(value));
+      // The first condition is what the trigram index of migration 020 answers; the second checks each
+      // activity on its own (the indexed text joins them with newlines).
       ctx.where(
-        `EXISTS (SELECT 1 FROM jsonb_array_elements(doc -> 'activities') AS a WHERE a ->> 'text' ILIKE ${ctx.param(likeText(value))})`,
+        `session_activity_text(doc) ILIKE ${pattern} AND EXISTS (SELECT 1 FROM jsonb_array_elements(doc -> 'activities') AS a WHERE a ->> 'text' ILIKE ${pattern})`,
       );
     },
   },
