@@ -57,6 +57,13 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
+/**
+ * The server key of every process the bench starts (CLI and servers alike), so that what one seals another
+ * opens; on PostgreSQL a server refuses to start without one (docs/security.md). A bench dataset holds only
+ * simulated data: a fixed, public key is fine here and only here. `SWITCHBOARD_SECRET_KEY` overrides it.
+ */
+const BENCH_SECRET_KEY = process.env.SWITCHBOARD_SECRET_KEY ?? 'switchboard-bench-only-key-0123456789abcdef';
+
 /** Starts `switchboard serve` on a free port of 127.0.0.1 and waits until it listens. */
 export async function startServer(
   target: ServerTarget,
@@ -75,6 +82,7 @@ export async function startServer(
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     SWITCHBOARD_ADMIN_TOKEN: options.adminToken,
+    SWITCHBOARD_SECRET_KEY: BENCH_SECRET_KEY,
     // The embedded store's periodic VACUUM would land at a random point of a measurement.
     SWITCHBOARD_MAINTENANCE_INTERVAL_MS: String(24 * 3_600_000),
   };
@@ -101,7 +109,13 @@ export async function startServer(
 
 /** Runs the CLI once and returns its standard output (e.g. `tenant create --json`). */
 export async function cli(args: string[]): Promise<string> {
-  const child = track(spawn(process.execPath, ['bin/switchboard.js', ...args], { cwd: ROOT, stdio: 'pipe' }));
+  const child = track(
+    spawn(process.execPath, ['bin/switchboard.js', ...args], {
+      cwd: ROOT,
+      stdio: 'pipe',
+      env: { ...process.env, SWITCHBOARD_SECRET_KEY: BENCH_SECRET_KEY },
+    }),
+  );
   let out = '';
   let err = '';
   child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
