@@ -1,6 +1,7 @@
-/** A Server-Sent Events client over a real socket for tests: events as they arrive, parsed per the SSE format. */
+/** A Server-Sent Events client over a real socket for tests: events as they arrive (eventsource-parser). */
 import assert from 'node:assert/strict';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { createParser } from 'eventsource-parser';
 
 export interface SseEvent {
   id?: string;
@@ -12,34 +13,21 @@ export function sseConnect(port: number, path: string, headers: Record<string, s
   const events: SseEvent[] = [];
   const waiters: (() => void)[] = [];
   let response: IncomingMessage | null = null;
-  let buffer = '';
   const opened = new Promise<IncomingMessage>((resolve, reject) => {
     const req = httpRequest({ host: '127.0.0.1', port, path, headers }, (res) => {
       response = res;
       res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        buffer += chunk;
-        let end;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const event: SseEvent = { event: 'message', data: '' };
-          const data: string[] = [];
-          for (const line of block.split('\n')) {
-            if (line.startsWith(':')) continue;
-            const colon = line.indexOf(':');
-            const field = colon < 0 ? line : line.slice(0, colon);
-            const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
-            if (field === 'event') event.event = value;
-            else if (field === 'id') event.id = value;
-            else if (field === 'data') data.push(value);
-          }
-          if (data.length === 0) continue;
-          event.data = JSON.parse(data.join('\n'));
-          events.push(event);
+      const parser = createParser({
+        onEvent(message) {
+          events.push({
+            ...(message.id !== undefined ? { id: message.id } : {}),
+            event: message.event ?? 'message',
+            data: JSON.parse(message.data),
+          });
           waiters.splice(0).forEach((w) => w());
-        }
+        },
       });
+      res.on('data', (chunk: string) => parser.feed(chunk));
       resolve(res);
     });
     req.on('error', reject);

@@ -1,8 +1,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { request as httpRequest, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { assertError, harness, type Harness } from './harness.js';
+import { sseConnect } from './sse-client.js';
 
 let h: Harness;
 let port: number;
@@ -14,70 +14,8 @@ before(async () => {
 });
 after(() => h.close());
 
-interface SseEvent {
-  id?: string;
-  event: string;
-  data: any;
-}
-
-/** A Server-Sent Events client over a real socket: events as they arrive, parsed per the SSE format. */
-function connect(path: string, headers: Record<string, string> = {}) {
-  const events: SseEvent[] = [];
-  const waiters: (() => void)[] = [];
-  let response: IncomingMessage | null = null;
-  let buffer = '';
-  const opened = new Promise<IncomingMessage>((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path, headers }, (res) => {
-      response = res;
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        buffer += chunk;
-        let end;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const event: SseEvent = { event: 'message', data: '' };
-          const data: string[] = [];
-          for (const line of block.split('\n')) {
-            if (line.startsWith(':')) continue;
-            const colon = line.indexOf(':');
-            const field = colon < 0 ? line : line.slice(0, colon);
-            const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
-            if (field === 'event') event.event = value;
-            else if (field === 'id') event.id = value;
-            else if (field === 'data') data.push(value);
-          }
-          if (data.length === 0) continue;
-          event.data = JSON.parse(data.join('\n'));
-          events.push(event);
-          waiters.splice(0).forEach((w) => w());
-        }
-      });
-      resolve(res);
-    });
-    req.on('error', reject);
-    req.end();
-  });
-  return {
-    opened,
-    events,
-    /** Waits until `n` events arrived (fails after 10 s). */
-    async until(n: number) {
-      const deadline = Date.now() + 10_000;
-      while (events.length < n) {
-        assert.ok(Date.now() < deadline, `only ${events.length} of ${n} events arrived`);
-        await new Promise<void>((resolve) => {
-          waiters.push(resolve);
-          setTimeout(resolve, 200);
-        });
-      }
-      return events;
-    },
-    close() {
-      response?.destroy();
-    },
-  };
-}
+/** A Server-Sent Events client on this test's server (test/integration/sse-client.ts). */
+const connect = (path: string, headers: Record<string, string> = {}) => sseConnect(port, path, headers);
 
 const t0 = Date.parse('2026-05-04T08:00:00Z');
 const iso = (s: number) => new Date(t0 + s * 1000).toISOString();
