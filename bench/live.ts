@@ -50,7 +50,8 @@ export async function liveBench(options: {
   if (queues.non2xx > 0) throw new Error(`GET /v1/live/queues failed: ${queues.firstFailure}`);
   log(`  live queues: p95 ${queues.latency.p95.toFixed(1)} ms`);
 
-  const tenant = (name: string) => adminTenant(server.url, options.adminToken, `${LIVE_TENANT_PREFIX}-${name}`);
+  const tenant = (name: string) =>
+    adminTenant(server.url, options.adminToken, `${LIVE_TENANT_PREFIX}-${name}`);
   const workload = (seed: number, sessions: number, batchEvents: number): Workload => ({
     seed,
     sessions,

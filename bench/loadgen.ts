@@ -119,7 +119,8 @@ async function subscribe(
     headers: { authorization, accept: 'text/event-stream' },
     signal,
   });
-  if (response.status !== 200 || !response.body) throw new Error(`GET /v1/stream answered ${response.status}`);
+  if (response.status !== 200 || !response.body)
+    throw new Error(`GET /v1/stream answered ${response.status}`);
   const parser = createParser({
     onEvent(event) {
       if (event.event !== 'session') return;

@@ -5,6 +5,7 @@
  */
 import type { LiveTiming } from './live.js';
 import type { AnalyticsTiming } from './analytics.js';
+import type { ExportTiming } from './export.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CallTiming, ReadRatio, Responsiveness } from './measure.js';
@@ -40,6 +41,7 @@ export interface Results {
   responsive: Responsiveness | null;
   analytics: AnalyticsTiming | null;
   live: LiveTiming | null;
+  export: ExportTiming | null;
   profiles: ProfileSummary[];
 }
 
@@ -65,6 +67,7 @@ export const GOALS = {
     liveQueuesP95: 10,
     streamP99: 50,
     intakeWithSubscribers: 0.9,
+    exportPerSecond: 20_000,
   },
   embedded: {
     scale: 200_000,
@@ -79,6 +82,7 @@ export const GOALS = {
     liveQueuesP95: 10,
     streamP99: 50,
     intakeWithSubscribers: 0.9,
+    exportPerSecond: 20_000,
   },
 } as const;
 
@@ -178,6 +182,25 @@ export function goalRows(r: Results): GoalRow[] {
       measured: `${speedup.toFixed(0)}× faster`,
       goal: g.analyticsSpeedup === null ? '–' : `≥ ${g.analyticsSpeedup}×`,
       pass: g.analyticsSpeedup === null ? null : speedup >= g.analyticsSpeedup,
+    });
+  }
+  if (r.export) {
+    const e = r.export;
+    rows.push({
+      what: `export: every session (${int(e.sessions)}, ${(e.bytes / 2 ** 20).toFixed(0)} MiB NDJSON) streamed to a file`,
+      measured:
+        `${int(e.perSecond)} sessions/s` +
+        (e.baseline
+          ? ` (${pct(e.perSecond / e.baseline.perSecond)} of the database's own \\copy: ${int(e.baseline.perSecond)}/s)`
+          : ''),
+      goal: `≥ ${int(g.exportPerSecond)}/s`,
+      pass: e.perSecond >= g.exportPerSecond,
+    });
+    rows.push({
+      what: 'export: server resident memory during it, start → max',
+      measured: `${e.rssStartMb.toFixed(0)} → ${e.rssMaxMb.toFixed(0)} MiB`,
+      goal: 'flat (max ≤ start + 100 MiB)',
+      pass: e.rssMaxMb <= e.rssStartMb + 100,
     });
   }
   return rows;

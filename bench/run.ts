@@ -7,6 +7,7 @@
  * writes it into BENCHMARKS.md. See docs/performance.md.
  */
 import { analyticsVsRows } from './analytics.js';
+import { exportBench } from './export.js';
 import { liveBench, LIVE_TENANT_PREFIX } from './live.js';
 import { randomBytes } from 'node:crypto';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -22,7 +23,7 @@ import { startLoadgen, startServer, type Loadgen, type RunningServer } from './p
 import type { HttpRequest } from './loadgen.js';
 import { goalRows, markdown, writeBenchmarks, type Results, type Storage } from './report.js';
 
-const PARTS = ['list', 'reads', 'intake', 'storage', 'responsive', 'analytics', 'live'] as const;
+const PARTS = ['list', 'reads', 'intake', 'storage', 'responsive', 'analytics', 'live', 'export'] as const;
 type Part = (typeof PARTS)[number];
 
 const integer = (name: string, min: number) => (value: string) => {
@@ -238,6 +239,16 @@ async function online(c: Context, loadgen: Loadgen): Promise<void> {
         log,
       });
     }
+    if (c.parts.has('export')) {
+      log('export:');
+      c.results.export = await exportBench({
+        server,
+        secret: meta.tenant.clientSecret,
+        tenantId: meta.tenant.id,
+        databaseUrl: c.dataset.target.databaseUrl,
+        log,
+      });
+    }
     if (c.parts.has('intake')) {
       log('intake:');
       c.results.intake = await intakeVsRaw({
@@ -357,6 +368,7 @@ async function main(flags: Flags): Promise<number> {
       responsive: null,
       analytics: null,
       live: null,
+      export: null,
       profiles: [],
     },
   };

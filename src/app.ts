@@ -35,6 +35,7 @@ import { exportRoutes } from './exports/routes.js';
 import { refuseHostileInput, refuseHostileInputSliced } from './http/guard.js';
 import { bodyTimeout, DEFAULT_TIMEOUTS, serverTimeoutOptions, type Timeouts } from './http/timeouts.js';
 import { retentionRoutes } from './retention/routes.js';
+import { declareAccess } from './http/access.js';
 import { liveHub, type LiveHub } from './live/hub.js';
 import { readCache, type ReadCache } from './sessions/read-cache.js';
 import { liveRoutes } from './live/routes.js';
@@ -164,6 +165,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   let lastBase = 'http://localhost';
   const routes: AppDeps['routes'] = [];
   app.addHook('onRoute', (route) => {
+    // Who may call it (src/http/access.ts): a route the access table does not name stops the start.
+    declareAccess(route);
     for (const method of [route.method].flat()) routes.push({ method, url: route.url });
   });
   const metrics = createMetrics(options.db, options.now ?? Date.now);

@@ -3,6 +3,8 @@
  *   switchboard serve [--port 8080] [--host 127.0.0.1] [--data ./data] [--database-url URL] [--demo]
  *                     [--public-url URL] [--trust-proxy [true|N|addresses]]
  *   switchboard tenant create NAME [--json] [--department-id N] [--data DIR] [--database-url URL]
+ *   switchboard tenant list|show ID|rename ID NAME|delete ID --yes     (and --json, --data, --database-url)
+ *   switchboard client add ID --role R [--name N] | list ID | rotate ID CLIENT [--grace-seconds S] | revoke ID CLIENT
  *   switchboard token kore --client-id ID --client-secret S [--expires-in 3600] [--jti] [--sub S]
  *   switchboard simulate --sessions N --seed S [--days D] [--start ISO] [--url URL --client-id ID --client-secret S]
  *   switchboard export --url URL --client-id ID --client-secret S [--out FILE [--resume]] [--format ndjson|csv]
@@ -19,6 +21,20 @@ import { parseServerConfig, ConfigError } from './config.js';
 import { ServerKeyError } from './security/keys.js';
 import { openConfiguredStore, startServer } from './server.js';
 import { createTenant } from './tenants/repository.js';
+import {
+  createClient,
+  deleteTenant,
+  getTenant,
+  listClients,
+  listTenants,
+  revokeClient,
+  rotateClient,
+  updateTenant,
+  type ClientRecord,
+  type TenantRecord,
+} from './tenants/admin.js';
+import { ROLES, type Role } from './http/access.js';
+import type { Db } from './db/store.js';
 import { simulate } from './simulator/simulate.js';
 import type { SessionEvent } from './domain/events.js';
 import { StoreLockedError } from './db/lock.js';
@@ -431,6 +447,172 @@ tenant
       }
     },
   );
+
+/** The store the flags (or the environment) name, opened for one command and closed after it. */
+async function withStore<T>(
+  flags: StoreFlags,
+  run: (db: Awaited<ReturnType<typeof openConfiguredStore>>['db'], blobDir: string) => Promise<T>,
+): Promise<T> {
+  const config = parseServerConfig({
+    ...(flags.data ? { data: flags.data } : {}),
+    ...(flags.databaseUrl ? { databaseUrl: flags.databaseUrl } : {}),
+  });
+  const { db, release } = await openConfiguredStore({ ...config, statementTimeoutMs: 0 });
+  try {
+    return await run(db, config.blobDir);
+  } finally {
+    await db.close();
+    release();
+  }
+}
+
+interface StoreFlags {
+  json?: boolean;
+  data?: string;
+  databaseUrl?: string;
+}
+
+/** The options every command on the store takes. */
+const onStore = (command: Command) =>
+  command
+    .option('--json', 'print the result as JSON')
+    .option('--data <dir>', 'data folder (env SWITCHBOARD_DATA, default ./data)')
+    .option('--database-url <url>', 'PostgreSQL connection string (env DATABASE_URL)');
+
+/**
+ * Runs a store command: its result as JSON with --json, else as the lines `text` makes of it. Commander calls
+ * an action with the arguments, then the options, then the command.
+ */
+const storeAction =
+  <A extends unknown[], T>(
+    run: (db: Db, blobDir: string, ...args: A) => Promise<T>,
+    text: (result: T) => string,
+  ) =>
+  async (...args: [...A, StoreFlags, unknown]) => {
+    const flags = args[args.length - 2] as StoreFlags;
+    try {
+      const result = await withStore(flags, (db, blobDir) => run(db, blobDir, ...(args.slice(0, -2) as A)));
+      console.log(flags.json ? JSON.stringify(result, null, 2) : text(result));
+    } catch (error) {
+      fail(error);
+    }
+  };
+
+const tenantLine = (t: TenantRecord) =>
+  `${t.id}  ${t.name}  (departmentId ${t.departmentId}, created ${t.createdAt})`;
+const clientLine = (c: ClientRecord) =>
+  `${c.clientId}  ${c.role.padEnd(8)}  ${c.name ?? '-'}  created ${c.createdAt}${c.revokedAt ? `  REVOKED ${c.revokedAt}` : ''}${c.previousSecretExpiresAt && !c.revokedAt ? `  old secret valid until ${c.previousSecretExpiresAt}` : ''}`;
+const roleOption = (value: string): Role => {
+  if (!(ROLES as readonly string[]).includes(value))
+    throw new InvalidArgumentError(`--role must be one of ${ROLES.join(', ')}`);
+  return value as Role;
+};
+
+onStore(tenant.command('list').description('list the tenants')).action(
+  storeAction(
+    async (db) => {
+      const all: TenantRecord[] = [];
+      for (let after: string | undefined; ;) {
+        const page = await listTenants(db, { limit: 1000, after });
+        all.push(...page.tenants);
+        if (page.next === null) return all;
+        after = page.next;
+      }
+    },
+    (tenants) => (tenants.length === 0 ? 'no tenants' : tenants.map(tenantLine).join('\n')),
+  ),
+);
+onStore(tenant.command('show <tenantId>').description('a tenant, its settings and its clients')).action(
+  storeAction(
+    async (db, _blobs, id: string) => ({ ...(await getTenant(db, id)), clients: await listClients(db, id) }),
+    (t) =>
+      [
+        tenantLine(t),
+        `kore limits: ${t.settings.kore.perMinute ?? 'default'}/min, ${t.settings.kore.perHour ?? 'default'}/h`,
+        ...t.clients.map((c) => `  ${clientLine(c)}`),
+      ].join('\n'),
+  ),
+);
+onStore(tenant.command('rename <tenantId> <name>').description('rename a tenant')).action(
+  storeAction((db, _blobs, id: string, name: string) => updateTenant(db, id, { name }), tenantLine),
+);
+onStore(
+  tenant
+    .command('delete <tenantId>')
+    .description('delete a tenant with all its sessions, events, files and clients')
+    .option('--yes', 'really delete (required)'),
+).action(async (id: string, flags: StoreFlags & { yes?: boolean }) => {
+  if (!flags.yes) fail(new ConfigError(`tenant delete removes every session of ${id} for good: add --yes`));
+  await storeAction(
+    async (db, blobDir) => ({ id, deleted: await deleteTenant(db, fileBlobStore(blobDir), id) }),
+    (r) => `tenant ${r.id} deleted: ${r.deleted.sessions} sessions, ${r.deleted.files} files`,
+  )(flags, null);
+});
+
+const client = program.command('client').description("manage a tenant's API clients and their roles");
+onStore(
+  client
+    .command('add <tenantId>')
+    .description('add an API client; its secret is printed once')
+    .requiredOption('--role <role>', `${ROLES.join(', ')} (docs/operations.md#roles)`, roleOption)
+    .option('--name <name>', 'who holds it (a label for people)'),
+).action(async (tenantId: string, flags: StoreFlags & { role: Role; name?: string }) => {
+  try {
+    const created = await withStore(flags, (db) =>
+      db.tx((q) => createClient(q, tenantId, { role: flags.role, name: flags.name })),
+    );
+    if (flags.json) console.log(JSON.stringify(created, null, 2));
+    else {
+      console.log(clientLine(created));
+      console.log(`clientSecret: ${created.clientSecret}   (shown once; keep it safe)`);
+    }
+  } catch (error) {
+    fail(error);
+  }
+});
+onStore(client.command('list <tenantId>').description("a tenant's clients, revoked ones included")).action(
+  storeAction(
+    (db, _blobs, tenantId: string) => listClients(db, tenantId),
+    (clients) => clients.map(clientLine).join('\n'),
+  ),
+);
+onStore(
+  client
+    .command('rotate <tenantId> <clientId>')
+    .description('give a client a new secret; the old one works for the grace period')
+    .option(
+      '--grace-seconds <s>',
+      'how long the old secret keeps working',
+      integer('--grace-seconds'),
+      86_400,
+    ),
+).action(async (tenantId: string, clientId: string, flags: StoreFlags & { graceSeconds: number }) => {
+  try {
+    if (flags.graceSeconds > 30 * 86_400)
+      throw new ConfigError('--grace-seconds is at most 30 days (2592000)');
+    const rotated = await withStore(flags, (db) =>
+      rotateClient(db, tenantId, clientId, flags.graceSeconds, Date.now()),
+    );
+    if (flags.json) console.log(JSON.stringify(rotated, null, 2));
+    else {
+      console.log(clientLine(rotated));
+      console.log(`clientSecret: ${rotated.clientSecret}   (shown once; keep it safe)`);
+    }
+  } catch (error) {
+    fail(error);
+  }
+});
+onStore(
+  client.command('revoke <tenantId> <clientId>').description('revoke a client in every dialect'),
+).action(
+  storeAction(
+    async (db, _blobs, tenantId: string, clientId: string) => {
+      await revokeClient(db, tenantId, clientId, { keepAnAdmin: false, now: Date.now() });
+      return { clientId, revoked: true };
+    },
+    (r) => `client ${r.clientId} revoked`,
+  ),
+);
 
 program
   .command('retention')

@@ -11,6 +11,7 @@ import fastifyStatic from '@fastify/static';
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppDeps } from '../app.js';
+import { admit } from '../http/access.js';
 import { AppError, ErrorBody } from '../http/errors.js';
 import { packageRoot } from '../paths.js';
 import { clientByCredentials, type Principal } from '../tenants/repository.js';
@@ -106,6 +107,8 @@ export function dashboardRoutes(deps: AppDeps) {
           request.body.clientSecret,
         );
         if (!principal) throw new AppError('unauthorized', 'unknown client id or wrong secret');
+        // Every view reads; a client that may not (a producer) would meet a 403 on every one of them.
+        admit(request, principal, 'read');
         const session = await openSession(deps.db, principal, deps.now());
         setCookie(request, reply, session.id, ABSOLUTE_MS / 1000);
         return me(principal);

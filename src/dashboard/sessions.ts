@@ -10,6 +10,7 @@ import { fastifyCookie } from '@fastify/cookie';
 import type { Queryable } from '../db/store.js';
 import { AppError } from '../http/errors.js';
 import type { Principal } from '../tenants/repository.js';
+import type { Role } from '../http/access.js';
 
 /** The cookie's name. */
 export const SESSION_COOKIE = 'switchboard_session';
@@ -68,7 +69,7 @@ interface SessionRow {
   name: string;
   department_id: number;
   client_id: string;
-  role: string;
+  role: Role;
   expires_at: Date;
   absolute_expires_at: Date;
 }
@@ -81,7 +82,7 @@ export async function sessionPrincipal(q: Queryable, id: string, now: number): P
       `SELECT t.id, t.name, t.department_id, c.client_id, c.role, s.expires_at, s.absolute_expires_at
          FROM dashboard_sessions s
          JOIN api_clients c ON c.client_id = s.client_id AND c.revoked_at IS NULL
-         JOIN tenants t ON t.id = s.tenant_id
+         JOIN tenants t ON t.id = s.tenant_id AND t.deleted_at IS NULL
         WHERE s.id_hash = $1 AND s.expires_at > $2`,
       [hash, new Date(now)],
     )

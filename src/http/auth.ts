@@ -3,7 +3,9 @@
  * without an Authorization header — the dashboard's session cookie (src/dashboard/sessions.ts; not cached, so
  * a sign-out ends it at once on every server).
  * Answers are cached for a short time (default 30 s) so a hot read path does not pay a lookup per request;
- * a revoked client is therefore refused at most that long after revocation.
+ * a client revoked or rotated through another server is therefore refused at most that long after (at once on
+ * the server that made the change). Every answer ends in `admit`:
+ * the client's role must grant what the route needs (src/http/access.ts).
  */
 import { createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
@@ -11,6 +13,8 @@ import type { Db } from '../db/store.js';
 import { AppError } from './errors.js';
 import { clientByCredentials, principalBySecret, type Principal } from '../tenants/repository.js';
 import { cookiePrincipal, sessionCookie } from '../dashboard/sessions.js';
+import { admit } from './access.js';
+import { credentialsEpoch } from '../tenants/admin.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -25,21 +29,21 @@ export interface Authenticator {
 const MAX_CACHED = 10_000;
 
 export function nativeAuthenticator(db: Db, ttlMs = 30_000, now: () => number = Date.now): Authenticator {
-  const cache = new Map<string, { principal: Principal; expires: number }>();
+  const cache = new Map<string, { principal: Principal; expires: number; epoch: number }>();
   return async (request) => {
     const header = request.headers.authorization;
     const session = header ? undefined : sessionCookie(request);
-    if (session !== undefined) return (request.principal = await cookiePrincipal(db, request, session, now()));
+    if (session !== undefined) return admit(request, await cookiePrincipal(db, request, session, now()));
     if (!header)
       throw new AppError('unauthorized', 'missing Authorization header (Bearer <clientSecret> or Basic)');
     const key = createHash('sha256').update(header).digest('base64');
     const hit = cache.get(key);
-    if (hit && hit.expires > Date.now()) return (request.principal = hit.principal);
+    if (hit && hit.expires > Date.now() && hit.epoch === credentialsEpoch()) return admit(request, hit.principal);
     const principal = await resolve(db, header);
     if (!principal) throw new AppError('unauthorized', 'invalid credentials');
     if (cache.size >= MAX_CACHED) cache.clear();
-    cache.set(key, { principal, expires: Date.now() + ttlMs });
-    return (request.principal = principal);
+    cache.set(key, { principal, expires: Date.now() + ttlMs, epoch: credentialsEpoch() });
+    return admit(request, principal);
   };
 }
 

@@ -12,6 +12,7 @@ import type { AppDeps } from '../app.js';
 import { SESSION_ID_PATTERN } from '../domain/events.js';
 import { AppError, commonErrors, tenantSecurity } from '../http/errors.js';
 import { clientById } from '../tenants/repository.js';
+import { admit } from '../http/access.js';
 import { tenantChangesAfter, type Change } from './changes.js';
 import type { LiveHub } from './hub.js';
 import { liveQueues } from './queues.js';
@@ -87,7 +88,7 @@ export function liveRoutes(fastify: FastifyInstance, deps: AppDeps, hub: LiveHub
     }
     const client = clientId ? await clientById(deps.db, clientId) : null;
     if (!client) throw new AppError('unauthorized', 'the client of this access_token was revoked');
-    request.principal = { tenant: client.tenant, clientId: client.clientId, role: client.role };
+    admit(request, { tenant: client.tenant, clientId: client.clientId, role: client.role });
   }
 
   app.post(

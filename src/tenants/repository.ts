@@ -4,6 +4,7 @@ import type { Queryable } from '../db/store.js';
 import { AppError } from '../http/errors.js';
 import { hashSecret, newClientId, newClientSecret, secretMatches } from './credentials.js';
 import { loadKeyring } from '../security/keys.js';
+import type { Role } from '../http/access.js';
 
 export interface Tenant {
   id: string;
@@ -18,7 +19,7 @@ export interface CreatedTenant extends Tenant {
 export interface Principal {
   tenant: Tenant;
   clientId: string;
-  role: string;
+  role: Role;
 }
 
 interface TenantRow {
@@ -68,65 +69,79 @@ export async function createTenant(
 export async function addClient(
   db: Queryable,
   tenantId: string,
-  role: 'manager' | 'user' = 'manager',
+  role: Role = 'admin',
+  name: string | null = null,
 ): Promise<CreatedTenant['credentials']> {
   const clientId = newClientId();
   const clientSecret = newClientSecret();
   const keys = await loadKeyring(db);
   await db.query(
-    'INSERT INTO api_clients (client_id, tenant_id, secret_hash, secret_sealed, role) VALUES ($1, $2, $3, $4, $5)',
-    [clientId, tenantId, hashSecret(clientSecret), keys.seal(clientSecret), role],
+    'INSERT INTO api_clients (client_id, tenant_id, secret_hash, secret_sealed, role, name) VALUES ($1, $2, $3, $4, $5, $6)',
+    [clientId, tenantId, hashSecret(clientSecret), keys.seal(clientSecret), role, name],
   );
   return { clientId, clientSecret };
 }
 
-/** The sealed secret of an active client (null for clients created before sealing existed). */
+/**
+ * The sealed secrets of an active client: the current one, and the one it replaced while its grace period
+ * lasts (null for clients created before sealing existed).
+ */
 export async function sealedSecret(
   db: Queryable,
   clientId: string,
-): Promise<{ principal: Principal; sealed: string | null } | null> {
+): Promise<{ principal: Principal; sealed: string | null; previous: string | null } | null> {
   const row = (
-    await db.query<PrincipalRow & { secret_sealed: string | null }>(
-      `SELECT t.id, t.name, t.department_id, c.client_id, c.secret_hash, c.role, c.secret_sealed
-         FROM api_clients c JOIN tenants t ON t.id = c.tenant_id
-        WHERE c.revoked_at IS NULL AND c.client_id = $1`,
+    await db.query<PrincipalRow & { secret_sealed: string | null; previous_sealed: string | null }>(
+      `${PRINCIPAL_SQL} c.client_id = $1`,
       [clientId],
     )
   ).rows[0];
   return row
-    ? {
-        principal: { tenant: toTenant(row), clientId: row.client_id, role: row.role },
-        sealed: row.secret_sealed,
-      }
+    ? { principal: principalOf(row), sealed: row.secret_sealed, previous: row.previous_sealed }
     : null;
 }
 
 interface PrincipalRow extends TenantRow {
   client_id: string;
   secret_hash: string;
-  role: string;
+  previous_hash: string | null;
+  role: Role;
 }
 
-const PRINCIPAL_SQL = `SELECT t.id, t.name, t.department_id, c.client_id, c.secret_hash, c.role
+/** Active clients of live tenants; the previous secret only while its grace period lasts. */
+const PRINCIPAL_SQL = `SELECT t.id, t.name, t.department_id, c.client_id, c.secret_hash, c.role, c.secret_sealed,
+    CASE WHEN c.previous_expires_at > now() THEN c.previous_secret_hash END AS previous_hash,
+    CASE WHEN c.previous_expires_at > now() THEN c.previous_secret_sealed END AS previous_sealed
   FROM api_clients c JOIN tenants t ON t.id = c.tenant_id
-  WHERE c.revoked_at IS NULL AND `;
+  WHERE c.revoked_at IS NULL AND t.deleted_at IS NULL AND `;
 
-/** The client holding this secret, if any. */
+const principalOf = (row: PrincipalRow): Principal => ({
+  tenant: toTenant(row),
+  clientId: row.client_id,
+  role: row.role,
+});
+
+/** The client holding this secret (or holding it until recently, within a rotation's grace), if any. */
 export async function principalBySecret(db: Queryable, secret: string): Promise<Principal | null> {
-  const row = (await db.query<PrincipalRow>(`${PRINCIPAL_SQL} c.secret_hash = $1`, [hashSecret(secret)]))
-    .rows[0];
-  return row ? { tenant: toTenant(row), clientId: row.client_id, role: row.role } : null;
+  const hash = hashSecret(secret);
+  const row = (
+    await db.query<PrincipalRow>(
+      `${PRINCIPAL_SQL} (c.secret_hash = $1 OR (c.previous_secret_hash = $1 AND c.previous_expires_at > now()))`,
+      [hash],
+    )
+  ).rows[0];
+  return row ? principalOf(row) : null;
 }
 
-/** The client by id with its stored secret hash, for Basic authentication. */
+/** The client by id with its stored secret hashes, for Basic authentication. */
 export async function clientById(
   db: Queryable,
   clientId: string,
-): Promise<(Principal & { secretHash: string }) | null> {
+): Promise<(Principal & { secretHashes: string[] }) | null> {
   const row = (await db.query<PrincipalRow>(`${PRINCIPAL_SQL} c.client_id = $1`, [clientId])).rows[0];
-  return row
-    ? { tenant: toTenant(row), clientId: row.client_id, role: row.role, secretHash: row.secret_hash }
-    : null;
+  if (!row) return null;
+  const secretHashes = row.previous_hash ? [row.secret_hash, row.previous_hash] : [row.secret_hash];
+  return { ...principalOf(row), secretHashes };
 }
 
 /** The active client with this id and secret (compared in constant time), or null. */
@@ -137,14 +152,17 @@ export async function clientByCredentials(
 ): Promise<Principal | null> {
   if (clientId === '') return null;
   const client = await clientById(db, clientId);
-  if (!client || !secretMatches(secret, client.secretHash)) return null;
+  if (!client) return null;
+  // Both hashes are compared, so the time taken does not tell which one matched.
+  const matches = client.secretHashes.map((hash) => secretMatches(secret, hash));
+  if (!matches.includes(true)) return null;
   return { tenant: client.tenant, clientId: client.clientId, role: client.role };
 }
 
 export async function tenantByName(db: Queryable, name: string): Promise<Tenant | null> {
   const row = (
     await db.query<TenantRow>(
-      'SELECT id, name, department_id FROM tenants WHERE name = $1 ORDER BY created_at LIMIT 1',
+      'SELECT id, name, department_id FROM tenants WHERE name = $1 AND deleted_at IS NULL ORDER BY created_at LIMIT 1',
       [name],
     )
   ).rows[0];

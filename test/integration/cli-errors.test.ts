@@ -39,7 +39,8 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<Outcome>
     execFile(
       process.execPath,
       [BIN, ...args],
-      { env: { PATH: process.env.PATH, ...env }, timeout: 30_000 },
+      // Generous: an embedded store boots PGlite and runs every migration, slow on a loaded machine (CI).
+      { env: { PATH: process.env.PATH, ...env }, timeout: 120_000 },
       (error, stdout, stderr) => {
         resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
       },

@@ -64,6 +64,83 @@ test('tenant create --json prints the tenant and its credentials', async () => {
   }
 });
 
+test('tenant and client commands: list, show, rename, add with a role, rotate, revoke, delete', async () => {
+  const store = await storeArgs();
+  const cli = async (...args: string[]) =>
+    (await run(process.execPath, [BIN, ...args, ...store.args])).stdout;
+  const json = async <T>(...args: string[]) => JSON.parse(await cli(...args, '--json')) as T;
+  try {
+    const acme = await json<{ id: string; credentials: { clientId: string } }>('tenant', 'create', 'Acme');
+    await json('tenant', 'create', 'Beta');
+    const tenants = await json<{ id: string; name: string }[]>('tenant', 'list');
+    assert.deepEqual(tenants.map((t) => t.name).sort(), ['Acme', 'Beta']);
+    assert.match(await cli('tenant', 'list'), /Acme/);
+
+    const renamed = await json<{ name: string }>('tenant', 'rename', acme.id, 'Acme Europe');
+    assert.equal(renamed.name, 'Acme Europe');
+    const reader = await json<{ clientId: string; clientSecret: string; role: string }>(
+      'client',
+      'add',
+      acme.id,
+      '--role',
+      'reader',
+      '--name',
+      'wallboard',
+    );
+    assert.equal(reader.role, 'reader');
+    assert.match(reader.clientSecret, /^sbs_/);
+    const rotated = await json<{ clientSecret: string; previousSecretExpiresAt: string }>(
+      'client',
+      'rotate',
+      acme.id,
+      reader.clientId,
+      '--grace-seconds',
+      '60',
+    );
+    assert.notEqual(rotated.clientSecret, reader.clientSecret);
+    assert.ok(Date.parse(rotated.previousSecretExpiresAt) > Date.now());
+    await cli('client', 'revoke', acme.id, reader.clientId);
+    const shown = await json<{
+      name: string;
+      clients: { clientId: string; role: string; revokedAt: string | null }[];
+    }>('tenant', 'show', acme.id);
+    assert.equal(shown.name, 'Acme Europe');
+    assert.deepEqual(
+      shown.clients.map((c) => [c.clientId, c.role, c.revokedAt !== null]),
+      [
+        [acme.credentials.clientId, 'admin', false],
+        [reader.clientId, 'reader', true],
+      ],
+    );
+    assert.ok(!JSON.stringify(shown).includes(rotated.clientSecret), 'show never prints a secret');
+
+    // Mistakes: a usage error exits 2, an unknown id 1, each with one line and no stack.
+    const failure = (args: string[]) =>
+      run(process.execPath, [BIN, ...args, ...store.args]).then(
+        () => assert.fail(`${args.join(' ')} succeeded`),
+        (error: { code: number; stderr: string }) => error,
+      );
+    const bad = await failure(['client', 'add', acme.id, '--role', 'root']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--role must be one of admin, user, reader, producer/);
+    const noYes = await failure(['tenant', 'delete', acme.id]);
+    assert.equal(noYes.code, 2);
+    assert.match(noYes.stderr, /--yes/);
+    const unknown = await failure(['tenant', 'show', 'no-such-tenant']);
+    assert.equal(unknown.code, 1);
+    assert.equal(unknown.stderr.trim(), 'switchboard: tenant no-such-tenant not found');
+
+    const deleted = await json<{ deleted: { sessions: number } }>('tenant', 'delete', acme.id, '--yes');
+    assert.equal(deleted.deleted.sessions, 0);
+    assert.deepEqual(
+      (await json<{ name: string }[]>('tenant', 'list')).map((t) => t.name),
+      ['Beta'],
+    );
+  } finally {
+    await store.cleanup();
+  }
+});
+
 test('simulate is deterministic and its output is valid native events', async () => {
   const args = [
     BIN,

@@ -15,6 +15,9 @@ import { EvoError } from './errors.js';
 export const SESSION_MS = 12 * 3_600_000;
 export const PERMANENT_MS = 14 * 86_400_000;
 
+/** ServiceStack roles: an admin client is Evo's Manager, every other role a User. */
+export const evoRoles = (role: string): string[] => [role === 'admin' ? 'Manager' : 'User'];
+
 /** ServiceStack's AuthenticateResponse for a client and its session. */
 export function authenticateResponse(principal: Principal, sessionId: string | null) {
   return {
@@ -24,7 +27,7 @@ export function authenticateResponse(principal: Principal, sessionId: string | n
     displayName: principal.tenant.name,
     referrerUrl: null,
     bearerToken: null,
-    roles: [principal.role === 'manager' ? 'Manager' : 'User'],
+    roles: evoRoles(principal.role),
     permissions: [] as string[],
   };
 }

@@ -22,19 +22,19 @@ export function customRoutes(scope: FastifyInstance, http: EvoHttp): void {
   scope.post(
     '/auth/credentials',
     schema('Log in: userName = clientId, password = clientSecret'),
-    handler(ops.Authenticate, { auth: false, path: provider('credentials') }),
+    handler(ops.Authenticate, { path: provider('credentials') }),
   );
   scope.route({
     method: ['GET', 'POST', 'DELETE'],
     url: '/auth',
     ...schema('Authenticate: POST logs in (provider credentials) or out (logout); GET answers the session'),
-    handler: handler(ops.Authenticate, { auth: false }),
+    handler: handler(ops.Authenticate),
   });
   scope.route({
     method: ['GET', 'POST'],
     url: '/auth/logout',
     ...schema('End the cookie session'),
-    handler: handler(ops.Authenticate, { auth: false, path: provider('logout') }),
+    handler: handler(ops.Authenticate, { path: provider('logout') }),
   });
   scope.get('/auth/status', schema('Who is logged in, and their account'), handler(ops.AuthStatus));
 

@@ -6,6 +6,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../../app.js';
 import { evoAuth } from './auth.js';
+import { admit, type Access } from '../../http/access.js';
 import { bind } from './bind.js';
 import { evoErrorBody } from './errors.js';
 import { errorXml, requestedFormat, type Format } from './format.js';
@@ -15,8 +16,11 @@ import { send } from './render.js';
 import { evoBase, type EvoOperation } from './service.js';
 
 export interface HandlerOptions {
-  /** Whether the caller must be authenticated (default true). */
-  auth?: boolean;
+  /**
+   * What the caller's role must grant (src/http/access.ts); default: the route's. Evo's predefined routes
+   * carry every operation, so they pass the operation's.
+   */
+  access?: Access;
   /** The format the route fixes (`/xml/reply/…`), else negotiated from suffix, `?format=` and Accept. */
   format?: (request: FastifyRequest) => Format | null;
   /** Fields the path carries; they win over the query string and the body, as in ServiceStack. */
@@ -50,7 +54,8 @@ export function evoHttp(deps: AppDeps) {
   function handler(op: EvoOperation, options: HandlerOptions = {}) {
     return async (request: FastifyRequest, reply: FastifyReply) => {
       const format = negotiate(request, options.format?.(request) ?? null);
-      if (options.auth !== false) await auth.authenticate(request);
+      const access = options.access ?? request.routeOptions.config.access;
+      if (access !== 'public') admit(request, await auth.authenticate(request), access);
       const fields = bind(request.query, request.body, options.path?.(request));
       return send(reply, format, await op({ request, reply, fields }));
     };

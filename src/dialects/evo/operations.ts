@@ -4,7 +4,7 @@
  */
 import type { FastifyRequest } from 'fastify';
 import { purgeSessions } from '../../retention/purge.js';
-import { authenticateResponse } from './auth.js';
+import { authenticateResponse, evoRoles } from './auth.js';
 import { bad, bool, instant, one, pick, required } from './bind.js';
 import { EvoError } from './errors.js';
 import { NS } from './format.js';
@@ -100,10 +100,8 @@ export function sessionOperations(base: EvoBase) {
       return { name: 'EndSessionResponse', body: undefined };
     },
 
-    /** Removes the sessions created in a time range, their events and file bytes (Manager only). */
+    /** Removes the sessions created in a time range, their events and file bytes (role admin only). */
     DeleteSessions: async ({ request, fields: q }: EvoCall): Promise<EvoResult> => {
-      if (request.principal!.role !== 'manager')
-        throw new EvoError(403, 'Forbidden', 'Only a Manager can delete sessions');
       const accountId = one(q, 'accountid');
       const start = instant(q, 'startdatetime', 'StartDateTime');
       const end = instant(q, 'enddatetime', 'EndDateTime');
@@ -181,7 +179,7 @@ export function sessionOperations(base: EvoBase) {
           lastName: '',
           name: p.tenant.name,
           emailAddress: null,
-          roles: [p.role === 'manager' ? 'Manager' : 'User'],
+          roles: evoRoles(p.role),
           accountIds: [p.tenant.id],
           accountNames: [p.tenant.name],
           avatarUrl: null,

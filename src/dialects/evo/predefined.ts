@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { EvoError } from './errors.js';
 import { namedFormat } from './format.js';
 import type { EvoHttp } from './http.js';
+import type { Access } from '../../http/access.js';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 const METHODS: Method[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
@@ -17,19 +18,19 @@ const READ: Method[] = ['GET', 'POST'];
 /**
  * The operations typed clients may call, by request DTO name, with the verbs each accepts. ServiceStack's
  * predefined routes accept any verb; a change is refused over GET here so that no link or prefetch can
- * make one (405).
+ * make one (405). Each names what a client's role must grant (src/http/access.ts).
  */
 export const PREDEFINED = {
-  Authenticate: { verbs: ['GET', 'POST', 'DELETE'], auth: false },
-  ListSessions: { verbs: READ, auth: true },
-  GetSession: { verbs: READ, auth: true },
-  GetActiveSessions: { verbs: READ, auth: true },
-  GetMySessions: { verbs: READ, auth: true },
-  HoldSession: { verbs: ['POST', 'PUT'], auth: true },
-  RedirectSession: { verbs: ['POST', 'PUT'], auth: true },
-  PatchSession: { verbs: ['PATCH', 'POST', 'PUT'], auth: true },
-  DeleteSessions: { verbs: ['DELETE', 'POST'], auth: true },
-} as const satisfies Record<string, { verbs: readonly Method[]; auth: boolean }>;
+  Authenticate: { verbs: ['GET', 'POST', 'DELETE'], access: 'public' },
+  ListSessions: { verbs: READ, access: 'read' },
+  GetSession: { verbs: READ, access: 'read' },
+  GetActiveSessions: { verbs: READ, access: 'read' },
+  GetMySessions: { verbs: READ, access: 'read' },
+  HoldSession: { verbs: ['POST', 'PUT'], access: 'operate' },
+  RedirectSession: { verbs: ['POST', 'PUT'], access: 'operate' },
+  PatchSession: { verbs: ['PATCH', 'POST', 'PUT'], access: 'operate' },
+  DeleteSessions: { verbs: ['DELETE', 'POST'], access: 'manage' },
+} as const satisfies Record<string, { verbs: readonly Method[]; access: Access }>;
 
 type Name = keyof typeof PREDEFINED;
 const byLowerName = new Map(Object.keys(PREDEFINED).map((name) => [name.toLowerCase(), name as Name]));
@@ -45,7 +46,7 @@ export function predefinedRoutes(scope: FastifyInstance, http: EvoHttp): void {
     const handlers = new Map(
       (Object.keys(PREDEFINED) as Name[]).map((name) => [
         name,
-        handler(ops[name], { auth: PREDEFINED[name].auth, format: () => format }),
+        handler(ops[name], { access: PREDEFINED[name].access, format: () => format }),
       ]),
     );
     scope.route({

@@ -11,6 +11,7 @@ import type { Db } from '../../db/store.js';
 import type { Keyring } from '../../security/keys.js';
 import { sealedSecret, type Principal } from '../../tenants/repository.js';
 import { KoreError } from './errors.js';
+import { admit } from '../../http/access.js';
 
 const MAX_JTI_LIFETIME_S = 3600;
 
@@ -61,13 +62,24 @@ export function koreAuthenticator(db: Db, keys: Keyring, now: () => number) {
         'this client was created before Kore support; create a new client for the Kore API',
       );
     }
-    const secret = new TextEncoder().encode(keys.unseal(client.sealed));
     const at = Math.floor(now() / 1000);
+    const verify = async (sealed: string) =>
+      (
+        await jwtVerify(token, new TextEncoder().encode(keys.unseal(sealed)), {
+          algorithms: ['HS256'],
+          currentDate: new Date(now()),
+        })
+      ).payload;
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, secret, { algorithms: ['HS256'], currentDate: new Date(now()) }));
+      payload = await verify(client.sealed);
     } catch (error) {
-      throw verificationFailure(error);
+      // Within a rotation's grace period a token signed with the replaced secret is still good.
+      const badSignature = error instanceof joseErrors.JWSSignatureVerificationFailed;
+      if (!badSignature || !client.previous) throw verificationFailure(error);
+      payload = await verify(client.previous).catch((again: unknown) => {
+        throw verificationFailure(again);
+      });
     }
     if (payload.jti !== undefined) {
       if (typeof payload.exp !== 'number' || payload.exp - at > MAX_JTI_LIFETIME_S) {
@@ -83,6 +95,6 @@ export function koreAuthenticator(db: Db, keys: Keyring, now: () => number) {
       );
       if (fresh.rows.length === 0) throw refuse('possibly a replay');
     }
-    return (request.principal = client.principal);
+    return admit(request, client.principal);
   };
 }

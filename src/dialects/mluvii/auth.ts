@@ -12,6 +12,8 @@ import type { Keyring } from '../../security/keys.js';
 import { AppError } from '../../http/errors.js';
 import { clientByCredentials, clientById, type Principal } from '../../tenants/repository.js';
 import { parseBasic } from '../../http/auth.js';
+import { admit } from '../../http/access.js';
+import { credentialsEpoch } from '../../tenants/admin.js';
 
 export const TOKEN_LIFETIME_S = 3600;
 const AUDIENCE = 'mluviiPublicApi';
@@ -39,14 +41,14 @@ export interface MluviiTokens {
 
 export function mluviiTokens(db: Db, keys: Keyring, now: () => number): MluviiTokens {
   const key = keys.derive('mluvii-token');
-  const cache = new Map<string, { principal: Principal | null; expires: number }>();
+  const cache = new Map<string, { principal: Principal | null; expires: number; epoch: number }>();
   const lookup = async (clientId: string) => {
     const hit = cache.get(clientId);
-    if (hit && hit.expires > Date.now()) return hit.principal;
+    if (hit && hit.expires > Date.now() && hit.epoch === credentialsEpoch()) return hit.principal;
     const client = await clientById(db, clientId);
     const principal = client ? { tenant: client.tenant, clientId: client.clientId, role: client.role } : null;
     if (cache.size > 10_000) cache.clear();
-    cache.set(clientId, { principal, expires: Date.now() + 30_000 });
+    cache.set(clientId, { principal, expires: Date.now() + 30_000, epoch: credentialsEpoch() });
     return principal;
   };
 
@@ -115,7 +117,7 @@ export function mluviiTokens(db: Db, keys: Keyring, now: () => number): MluviiTo
       if (!principal || principal.tenant.id !== tenantId) {
         throw new AppError('unauthorized', "the token's client no longer exists or was revoked");
       }
-      return (request.principal = principal);
+      return admit(request, principal);
     },
   };
 }

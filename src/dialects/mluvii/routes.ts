@@ -136,7 +136,8 @@ export function mluviiRoutes(deps: AppDeps) {
       },
     );
 
-    const preHandler = async (request: FastifyRequest) => {
+    // Before the body is read or validated, as mluvii's own API does: a 401 or 403 comes first.
+    const onRequest = async (request: FastifyRequest) => {
       await tokens.authenticate(request);
     };
     const tenantOf = (request: FastifyRequest) => request.principal!.tenant;
@@ -187,7 +188,7 @@ export function mluviiRoutes(deps: AppDeps) {
             'Sets as repeated keys (`Channel=Chat&Channel=AV`), date ranges as `Created.Min`/`Created.Max` (also GuestJoined, Accepted, Ended), duration ranges `WaitingTime.*`, `Duration.*`; `limit` 1–10000 (default 100) and `offset`. Page until a page is shorter than `limit`.',
           security,
         },
-        preHandler,
+        onRequest,
       },
       async (request) => {
         const query = parseSessionQuery(request.query as RawQuery, tenantOf(request), deps.now());
@@ -217,7 +218,7 @@ export function mluviiRoutes(deps: AppDeps) {
 
     app.get(
       '/api/v1/Sessions/:id',
-      { schema: { tags: ['mluvii'], summary: 'One SessionModel', params: IdParams, security }, preHandler },
+      { schema: { tags: ['mluvii'], summary: 'One SessionModel', params: IdParams, security }, onRequest },
       async (request) => {
         const row = await loadSession(request, request.params.id);
         return models(
@@ -237,14 +238,14 @@ export function mluviiRoutes(deps: AppDeps) {
           params: IdParams,
           security,
         },
-        preHandler,
+        onRequest,
       },
       async (request) => routingTimeLine((await loadSession(request, request.params.id)).doc.routing),
     );
 
     app.get(
       '/api/v1/Sessions/:id/callparams',
-      { schema: { tags: ['mluvii'], summary: 'Call parameters', params: IdParams, security }, preHandler },
+      { schema: { tags: ['mluvii'], summary: 'Call parameters', params: IdParams, security }, onRequest },
       async (request) => {
         return callParamsModel((await loadSession(request, request.params.id)).doc);
       },
@@ -260,7 +261,7 @@ export function mluviiRoutes(deps: AppDeps) {
           body: CallParamsBody,
           security,
         },
-        preHandler,
+        onRequest,
       },
       async (request, reply) => {
         const session = await loadSession(request, request.params.id);
@@ -273,7 +274,7 @@ export function mluviiRoutes(deps: AppDeps) {
 
     app.get(
       '/api/v1/Tags',
-      { schema: { tags: ['mluvii'], summary: "The tenant's tag catalogue", security }, preHandler },
+      { schema: { tags: ['mluvii'], summary: "The tenant's tag catalogue", security }, onRequest },
       async (request) => {
         const tenant = tenantOf(request);
         const result = await deps.db.query<{ id: number; name: string }>(
@@ -293,7 +294,7 @@ export function mluviiRoutes(deps: AppDeps) {
           body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }) }),
           security,
         },
-        preHandler,
+        onRequest,
       },
       async (request, reply) => {
         const { id: tenantId, departmentId } = tenantOf(request);
@@ -320,7 +321,7 @@ export function mluviiRoutes(deps: AppDeps) {
           params: Type.Object({ id: Type.String(), tagId: Type.String() }),
           security,
         },
-        preHandler,
+        onRequest,
         handler: async (request, reply) => {
           const session = await loadSession(request, request.params.id);
           const tagId = pathId(request.params.tagId, 'tag');
@@ -351,7 +352,7 @@ export function mluviiRoutes(deps: AppDeps) {
           params: IdParams,
           security,
         },
-        preHandler,
+        onRequest,
       },
       async (request, reply) => {
         const session = await loadSession(request, request.params.id);
@@ -376,7 +377,7 @@ export function mluviiRoutes(deps: AppDeps) {
           body: ForwardBody,
           security,
         },
-        preHandler,
+        onRequest,
       },
       async (request, reply) => {
         const session = await loadSession(request, request.params.id);
@@ -415,7 +416,7 @@ export function mluviiRoutes(deps: AppDeps) {
           body: FilesBody,
           security,
         },
-        preHandler,
+        onRequest,
       },
       async (request) => {
         const session = await loadSession(request, request.params.id);
@@ -452,7 +453,7 @@ export function mluviiRoutes(deps: AppDeps) {
           params: Type.Object({ id: Type.String(), fileId: Type.String() }),
           security,
         },
-        preHandler,
+        onRequest,
       },
       async (request, reply) => {
         const session = await loadSession(request, request.params.id);
@@ -465,6 +466,6 @@ export function mluviiRoutes(deps: AppDeps) {
       },
     );
 
-    mluviiWebhookRoutes(scope, { deps, authenticate: preHandler });
+    mluviiWebhookRoutes(scope, { deps, authenticate: onRequest });
   };
 }

@@ -92,7 +92,7 @@ export function mluviiWebhookRoutes(scope: FastifyInstance, { deps, authenticate
         response: { 200: Type.Array(WebhookModel) },
         security,
       },
-      preValidation: authenticate,
+      onRequest: authenticate,
     },
     async (request) => (await listWebhooks(deps.db, tenantOf(request))).map(webhookModel),
   );
@@ -108,7 +108,8 @@ export function mluviiWebhookRoutes(scope: FastifyInstance, { deps, authenticate
         response: { 201: WebhookId, 409: WebhookId },
         security,
       },
-      preValidation: [authenticate, bind],
+      onRequest: authenticate,
+      preValidation: bind,
     },
     async (request, reply) => {
       const input = request.body as WebhookInput;
@@ -133,7 +134,7 @@ export function mluviiWebhookRoutes(scope: FastifyInstance, { deps, authenticate
         response: { 204: Type.Null() },
         security,
       },
-      preValidation: authenticate,
+      onRequest: authenticate,
     },
     async (request, reply) => {
       await deleteAllWebhooks(deps.db, tenantOf(request));
@@ -151,7 +152,7 @@ export function mluviiWebhookRoutes(scope: FastifyInstance, { deps, authenticate
         response: { 200: WebhookModel },
         security,
       },
-      preValidation: authenticate,
+      onRequest: authenticate,
     },
     async (request) => webhookModel(await own(request, request.params.id)),
   );
@@ -169,7 +170,8 @@ export function mluviiWebhookRoutes(scope: FastifyInstance, { deps, authenticate
         response: { 204: Type.Null(), 409: WebhookId },
         security,
       },
-      preValidation: [authenticate, bind],
+      onRequest: authenticate,
+      preValidation: bind,
     },
     async (request, reply) => {
       const stored = await own(request, request.params.id);
@@ -195,7 +197,7 @@ export function mluviiWebhookRoutes(scope: FastifyInstance, { deps, authenticate
         response: { 204: Type.Null() },
         security,
       },
-      preValidation: authenticate,
+      onRequest: authenticate,
     },
     async (request, reply) => {
       const id = webhookId(request.params.id);
@@ -216,7 +218,7 @@ export function mluviiWebhookRoutes(scope: FastifyInstance, { deps, authenticate
         response: { 200: Secret },
         security,
       },
-      preValidation: authenticate,
+      onRequest: authenticate,
     },
     async (request) => ({ secret: (await own(request, request.params.id)).secret }),
   );
@@ -232,7 +234,7 @@ export function mluviiWebhookRoutes(scope: FastifyInstance, { deps, authenticate
         response: { 200: Secret },
         security,
       },
-      preValidation: authenticate,
+      onRequest: authenticate,
     },
     async (request) => {
       const webhook = await own(request, request.params.id);
@@ -252,7 +254,7 @@ export function mluviiWebhookRoutes(scope: FastifyInstance, { deps, authenticate
         params: IdParams,
         security,
       },
-      preValidation: authenticate,
+      onRequest: authenticate,
     },
     async (request) => {
       const webhook = await own(request, request.params.id);
@@ -280,7 +282,7 @@ export function mluviiWebhookRoutes(scope: FastifyInstance, { deps, authenticate
         params: Type.Object({ id: Type.String(), deliveryId: Type.String() }),
         security,
       },
-      preValidation: authenticate,
+      onRequest: authenticate,
     },
     async (request, reply) => {
       const webhook = await own(request, request.params.id);
