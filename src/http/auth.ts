@@ -38,7 +38,8 @@ export function nativeAuthenticator(db: Db, ttlMs = 30_000, now: () => number = 
       throw new AppError('unauthorized', 'missing Authorization header (Bearer <clientSecret> or Basic)');
     const key = createHash('sha256').update(header).digest('base64');
     const hit = cache.get(key);
-    if (hit && hit.expires > Date.now() && hit.epoch === credentialsEpoch()) return admit(request, hit.principal);
+    if (hit && hit.expires > Date.now() && hit.epoch === credentialsEpoch())
+      return admit(request, hit.principal);
     const principal = await resolve(db, header);
     if (!principal) throw new AppError('unauthorized', 'invalid credentials');
     if (cache.size >= MAX_CACHED) cache.clear();
