@@ -22,7 +22,7 @@ before(async () => {
     }
   });
   h = await harness({ logger: { level: 'info', stream } });
-  h.app.get('/test/boom', () => {
+  h.app.get('/test/boom', { config: { access: 'public' } }, () => {
     throw new Error('kaboom');
   });
 });
