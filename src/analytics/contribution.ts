@@ -10,14 +10,22 @@ import { sessionDurations } from '../domain/durations.js';
 
 export const BUCKET_MS = 15 * 60_000;
 
-/** Service-level settings (DESIGN.md defaults). */
+/** Service-level settings of a queue (DESIGN.md defaults; versioned per queue: src/analytics/sl-settings.ts). */
 export interface SlSettings {
   /** Answered within this many ms of entering the queue counts towards the service level (inclusive). */
   thresholdMs: number;
   /** An abandon within this many ms of entering the queue is a short abandon (exclusive). */
   shortAbandonMs: number;
+  /** Whether abandons beyond the short-abandon cutoff count in the service level's denominator. */
+  abandonsCount: boolean;
+  /** The service level aimed at (0–1): shown beside it, never part of a count. */
+  goal: number;
 }
-export const DEFAULT_SL: SlSettings = { thresholdMs: 20_000, shortAbandonMs: 5_000 };
+export const DEFAULT_SL: SlSettings = { thresholdMs: 20_000, shortAbandonMs: 5_000, abandonsCount: true, goal: 0.8 };
+
+/** The settings of a queue in effect at an instant (the queue entry of a session). */
+export type SlLookup = (queueId: number, at: number) => SlSettings;
+const defaults: SlLookup = () => DEFAULT_SL;
 
 /** The counters of one rollup row, in this order everywhere (contribution, SQL columns, deltas). */
 export const COUNTERS = [
@@ -38,6 +46,8 @@ export const COUNTERS = [
   'handle_count',
   'transferred',
   'operator_timeouts',
+  // Last, so that contributions stored before it existed are a prefix (see `withSlCounted`).
+  'sl_counted',
 ] as const;
 export const MAXES = ['wait_max', 'talk_max', 'hold_max', 'acw_max', 'handle_max'] as const;
 
@@ -54,7 +64,7 @@ export interface QueueContribution {
 
 const FORWARDS = new Set(['ForwardedToGroup', 'ForwardedToUser', 'ForwardedToPhone']);
 
-export function queueContribution(session: Session, sl: SlSettings = DEFAULT_SL): QueueContribution | null {
+export function queueContribution(session: Session, settings: SlLookup = defaults): QueueContribution | null {
   const entry = session.routing.find(
     (r) =>
       r.group !== null &&
@@ -62,6 +72,7 @@ export function queueContribution(session: Session, sl: SlSettings = DEFAULT_SL)
   );
   if (!entry || entry.group === null || session.channel === null) return null;
   const queued = entry.timestamp;
+  const sl = settings(entry.group.id, queued);
   const accepted = session.routing.find(
     (r) => r.activityType === 'AcceptedByOperator' && r.timestamp >= queued,
   );
@@ -108,6 +119,7 @@ export function queueContribution(session: Session, sl: SlSettings = DEFAULT_SL)
       present(handle),
       session.routing.some((r) => FORWARDS.has(r.activityType)) ? 1 : 0,
       session.routing.filter((r) => r.activityType === 'OperatorTimeoutExpired').length,
+      answered || (abandoned && !shortAbandoned && sl.abandonsCount) ? 1 : 0,
     ],
     m: [wait, talk, hold, acw, handle],
   };
@@ -211,9 +223,18 @@ export interface Contribution {
   dimensions: DimensionContribution[];
 }
 
-export function contributionOf(session: Session, botIds: string[]): Contribution {
+export function contributionOf(session: Session, botIds: string[], sl: SlLookup = defaults): Contribution {
   return {
-    queue: queueContribution(session),
+    queue: queueContribution(session, sl),
     dimensions: [...operatorContributions(session), ...botContributions(session, botIds)],
   };
+}
+
+/**
+ * A queue contribution stored before `sl_counted` existed has one counter fewer; it was counted (by migration
+ * 026) with the defaults, under which the denominator is answered + abandoned − short abandoned.
+ */
+export function withSlCounted(c: QueueContribution): QueueContribution {
+  if (c.v.length === COUNTERS.length) return c;
+  return { ...c, v: [...c.v, c.v[1] + c.v[2] - c.v[3]] };
 }

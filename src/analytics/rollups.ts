@@ -11,6 +11,7 @@ import {
   type Contribution,
   type DimensionContribution,
   type QueueContribution,
+  withSlCounted,
 } from './contribution.js';
 
 export interface ContributionChange {
@@ -41,7 +42,8 @@ export async function applyContributionChanges(
   changes: ContributionChange[],
 ): Promise<void> {
   const deltas = new Map<string, { q: number; c: string; b: number; v: number[]; m: (number | null)[] }>();
-  const add = (c: QueueContribution, sign: 1 | -1) => {
+  const add = (stored: QueueContribution, sign: 1 | -1) => {
+    const c = withSlCounted(stored);
     const key = keyOf(c);
     let d = deltas.get(key);
     if (!d) {
