@@ -35,6 +35,7 @@ import { exportRoutes } from './exports/routes.js';
 import { refuseHostileInput, refuseHostileInputSliced } from './http/guard.js';
 import { bodyTimeout, DEFAULT_TIMEOUTS, serverTimeoutOptions, type Timeouts } from './http/timeouts.js';
 import { retentionRoutes } from './retention/routes.js';
+import { slRoutes } from './analytics/sl-routes.js';
 import { declareAccess } from './http/access.js';
 import { liveHub, type LiveHub } from './live/hub.js';
 import { readCache, type ReadCache } from './sessions/read-cache.js';
@@ -384,6 +385,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   sessionRoutes(app, deps);
   exportRoutes(app, deps);
   retentionRoutes(app, deps);
+  slRoutes(app, deps);
   liveRoutes(app, deps, hub);
   analyticsRoutes(app, deps);
   dimensionRoutes(app, deps);

@@ -21,7 +21,12 @@ export interface SlSettings {
   /** The service level aimed at (0–1): shown beside it, never part of a count. */
   goal: number;
 }
-export const DEFAULT_SL: SlSettings = { thresholdMs: 20_000, shortAbandonMs: 5_000, abandonsCount: true, goal: 0.8 };
+export const DEFAULT_SL: SlSettings = {
+  thresholdMs: 20_000,
+  shortAbandonMs: 5_000,
+  abandonsCount: true,
+  goal: 0.8,
+};
 
 /** The settings of a queue in effect at an instant (the queue entry of a session). */
 export type SlLookup = (queueId: number, at: number) => SlSettings;

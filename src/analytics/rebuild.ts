@@ -8,7 +8,8 @@
 import type { Db } from '../db/store.js';
 import { canonicalJson } from '../domain/canonical.js';
 import { botIdsOf, type Session } from '../domain/session.js';
-import { contributionOf, COUNTERS, MAXES, type Contribution } from './contribution.js';
+import { contributionOf, COUNTERS, MAXES, withSlCounted, type Contribution } from './contribution.js';
+import { loadSlLookup } from './sl-settings.js';
 import { rebuildOperatorStates } from '../operators/rebuild.js';
 
 export interface RebuildReport {
@@ -56,6 +57,7 @@ export async function rebuildAnalytics(
     const dimensions = new Map<string, Row>();
     const stale: { sessionId: string; analytics: Contribution }[] = [];
     let sessions = 0;
+    const sl = await loadSlLookup(db, tenantId);
     for (let after = 0; ;) {
       const page = await db.query<{
         id: string;
@@ -67,8 +69,12 @@ export async function rebuildAnalytics(
         [tenantId, after, batch],
       );
       for (const row of page.rows) {
-        const c = contributionOf(row.doc, botIdsOf(row.doc));
-        if (canonicalJson(c) !== canonicalJson(row.analytics))
+        const c = contributionOf(row.doc, botIdsOf(row.doc), sl);
+        // A contribution stored before sl_counted existed counts as its normalised form (migration 026).
+        const stored = row.analytics?.queue
+          ? { ...row.analytics, queue: withSlCounted(row.analytics.queue) }
+          : row.analytics;
+        if (canonicalJson(c) !== canonicalJson(stored))
           stale.push({ sessionId: row.session_id, analytics: c });
         if (c.queue) addInto(queues, `${c.queue.q}|${c.queue.c}|${c.queue.b}`, c.queue.v, c.queue.m);
         for (const d of c.dimensions) addInto(dimensions, `${d.d}|${d.k}|${d.c}|${d.b}`, d.v, d.m);

@@ -96,6 +96,8 @@ export interface QueueRow {
   abandoned: number;
   shortAbandoned: number;
   answeredWithinSl: number;
+  /** The service level's denominator under each bucket's settings (docs/metrics.md). */
+  slCounted: number;
   serviceLevel: number | null;
   waitMs: Metric;
   talkMs: Metric;
@@ -114,6 +116,7 @@ interface SumRow {
   abandoned: number;
   short_abandoned: number;
   answered_within_sl: number;
+  sl_counted: number;
   wait_sum: number;
   wait_count: number;
   wait_max: number | null;
@@ -151,6 +154,7 @@ const SUMMED = [
   'handle_count',
   'transferred',
   'operator_timeouts',
+  'sl_counted',
 ];
 const MAXED = ['wait_max', 'talk_max', 'hold_max', 'acw_max', 'handle_max'];
 
@@ -201,7 +205,7 @@ export async function queueReport(
     for (const queue of queues.rows) {
       const r = bySlot.get(`${queue.queue_id}:${i + 1}`);
       const n = (c: keyof SumRow) => Number(r?.[c] ?? 0);
-      const counted = n('answered') + n('abandoned') - n('short_abandoned');
+      const counted = n('sl_counted');
       rows.push({
         start,
         end,
@@ -211,6 +215,7 @@ export async function queueReport(
         abandoned: n('abandoned'),
         shortAbandoned: n('short_abandoned'),
         answeredWithinSl: n('answered_within_sl'),
+        slCounted: counted,
         serviceLevel: counted > 0 ? n('answered_within_sl') / counted : null,
         waitMs: metric(r, 'wait'),
         talkMs: metric(r, 'talk'),

@@ -8,6 +8,7 @@ import { canonicalJson } from '../domain/canonical.js';
 import type { SessionEvent } from '../domain/events.js';
 import { recordChanges } from '../live/changes.js';
 import { contributionOf } from '../analytics/contribution.js';
+import { loadSlLookup } from '../analytics/sl-settings.js';
 import {
   applyContributionChanges,
   rememberOperators,
@@ -209,7 +210,9 @@ export async function storeBatch(
   await writeChunks(q, tenantId, written);
   // Analytics rollups: take back each session's old contribution, add its new one (src/analytics).
   const stored = await storedContributions(q, tenantId, known);
-  const contributions = new Map(sessions.map((s) => [s.sessionId, contributionOf(s, botIdsOf(s))]));
+  // Each session counted with the service-level settings of its queue at its queue entry (versioned).
+  const sl = await loadSlLookup(q, tenantId);
+  const contributions = new Map(sessions.map((s) => [s.sessionId, contributionOf(s, botIdsOf(s), sl)]));
   const ids = await upsertSessions(q, tenantId, sessions, contributions);
   await applyContributionChanges(
     q,

@@ -124,6 +124,7 @@ export const ROUTE_ACCESS = table({
     'GET /v1/exports/:id/download',
     'DELETE /v1/exports/:id',
     'GET /v1/settings/retention',
+    'GET /v1/settings/service-level',
   ],
   ingest: ['POST /v1/events', 'POST /v1/intake/mluvii', 'PUT /v1/sessions/:sessionId/files/:fileId'],
   operate: [
@@ -154,6 +155,7 @@ export const ROUTE_ACCESS = table({
     'GET /v1/erasures',
     'POST /v1/erasures',
     'PUT /v1/settings/retention',
+    'PUT /v1/settings/service-level',
     // A tenant's own record and clients: its admin clients, or the operator's token (src/tenants/routes.ts).
     'GET /v1/tenants/:tenantId',
     'PATCH /v1/tenants/:tenantId',

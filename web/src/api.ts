@@ -95,6 +95,7 @@ export interface QueueRow {
   abandoned: number;
   shortAbandoned: number;
   answeredWithinSl: number;
+  slCounted: number;
   serviceLevel: number | null;
   waitMs: Metric;
   talkMs: Metric;

@@ -19,6 +19,7 @@ export function totals(rows: QueueRow[]): Totals {
     abandoned: 0,
     shortAbandoned: 0,
     answeredWithinSl: 0,
+    slCounted: 0,
     serviceLevel: null,
     waitMs: zero(),
     talkMs: zero(),
@@ -34,6 +35,7 @@ export function totals(rows: QueueRow[]): Totals {
     t.abandoned += r.abandoned;
     t.shortAbandoned += r.shortAbandoned;
     t.answeredWithinSl += r.answeredWithinSl;
+    t.slCounted += r.slCounted;
     t.waitMs = addMetric(t.waitMs, r.waitMs);
     t.talkMs = addMetric(t.talkMs, r.talkMs);
     t.holdMs = addMetric(t.holdMs, r.holdMs);
@@ -42,8 +44,7 @@ export function totals(rows: QueueRow[]): Totals {
     t.transferred += r.transferred;
     t.operatorTimeouts += r.operatorTimeouts;
   }
-  const base = t.answered + t.abandoned - t.shortAbandoned;
-  t.serviceLevel = base > 0 ? t.answeredWithinSl / base : null;
+  t.serviceLevel = t.slCounted > 0 ? t.answeredWithinSl / t.slCounted : null;
   return t;
 }
 
