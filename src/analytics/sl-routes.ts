@@ -3,7 +3,7 @@
  * queue, versioned (docs/metrics.md#service-level-settings; src/analytics/sl-settings.ts).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { Type, type Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppDeps } from '../app.js';
 import { commonErrors, tenantSecurity } from '../http/errors.js';
