@@ -178,6 +178,35 @@ test('the documented token form, with real credentials, gives a token the mluvii
   assert.equal(sessions.statusCode, 200, sessions.body);
 });
 
+test("Swagger UI's client-credentials request (client id and secret as Basic, the scope) gets a token", async () => {
+  const { clientId, clientSecret } = h.tenant.credentials;
+  const response = await h.request({
+    method: 'POST',
+    url: '/login/connect/token',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`,
+    },
+    payload: 'grant_type=client_credentials&scope=mluviiPublicApi',
+  });
+  assert.equal(response.statusCode, 200, response.body);
+  assert.equal(response.json().scope, 'mluviiPublicApi');
+});
+
+test('the documented mluvii intake payloads and file upload are accepted', async () => {
+  const body = operation('POST', '/v1/intake/mluvii').requestBody!.content['application/json'];
+  const response = await h.request({
+    method: 'POST',
+    url: '/v1/intake/mluvii',
+    headers: h.auth(),
+    payload: body.example as Json[],
+  });
+  assert.equal(response.statusCode, 200, response.body);
+  assert.ok(response.json().accepted > 0, response.body);
+  const upload = operation('PUT', '/v1/sessions/{sessionId}/files/{fileId}').requestBody!.content;
+  assert.deepEqual(Object.keys(upload), ['application/octet-stream']);
+});
+
 const koreToken = () =>
   new SignJWT({ appId: h.tenant.credentials.clientId })
     .setProtectedHeader({ alg: 'HS256' })
