@@ -100,7 +100,7 @@ export const GETTING_STARTED = `Contact-center session engine: the native API an
 | Evo Voice | \`/sessions…\`, \`/auth…\`, \`/calls…\`, \`/api/{operation}\`, \`/{format}/reply/{operation}\` | \`evoBasic\` (clientId:clientSecret), or call \`POST /auth/credentials\` and the browser keeps the \`ss-id\` cookie |
 | administration | \`/v1/tenants\` | \`admin\` (SWITCHBOARD_ADMIN_TOKEN) |
 
-Routes marked without a lock need no credentials. Each dialect answers errors in its own documented shape.`;
+Routes without a lock need no credentials. Each dialect answers errors in its own documented shape.`;
 
 /** The security of a route that does not declare its own: none when public, else its dialect's schemes. */
 export function securityOf(url: string, access: Access | undefined): Security {
