@@ -37,6 +37,12 @@ import { bodyTimeout, DEFAULT_TIMEOUTS, serverTimeoutOptions, type Timeouts } fr
 import { retentionRoutes } from './retention/routes.js';
 import { slRoutes } from './analytics/sl-routes.js';
 import { declareAccess } from './http/access.js';
+import {
+  GETTING_STARTED,
+  SECURITY_SCHEMES,
+  openapiTransform,
+  openapiTransformObject,
+} from './http/openapi.js';
 import { liveHub, type LiveHub } from './live/hub.js';
 import { readCache, type ReadCache } from './sessions/read-cache.js';
 import { liveRoutes } from './live/routes.js';
@@ -269,25 +275,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   await app.register(swagger, {
     openapi: {
-      info: {
-        title: 'Switchboard',
-        version: '0.1.0',
-        description: 'Contact-center session engine: native API.',
-      },
-      components: {
-        securitySchemes: {
-          bearer: { type: 'http', scheme: 'bearer', description: 'the client secret' },
-          basic: { type: 'http', scheme: 'basic', description: 'clientId:clientSecret' },
-          admin: { type: 'http', scheme: 'bearer', description: 'SWITCHBOARD_ADMIN_TOKEN' },
-          mluviiBearer: {
-            type: 'http',
-            scheme: 'bearer',
-            bearerFormat: 'JWT',
-            description: 'token from POST /login/connect/token',
-          },
-        },
-      },
+      info: { title: 'Switchboard', version: '0.1.0', description: GETTING_STARTED },
+      components: { securitySchemes: SECURITY_SCHEMES },
     },
+    transform: openapiTransform,
+    transformObject: openapiTransformObject,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 

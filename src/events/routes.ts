@@ -32,6 +32,45 @@ function parseNdjson(text: string): unknown[] {
   return events;
 }
 
+/**
+ * One chat from creation to end: the example /docs offers (Swagger UI would otherwise build one from the
+ * first member of each union, which the service refuses). The OpenAPI test posts it and expects a 200.
+ */
+const EXAMPLE_BATCH = (() => {
+  const session = { sessionId: 'chat-2026-03-30-7f3a9c' };
+  const group = { id: 12, name: 'Support' };
+  const operator = { id: 'op-petra', firstName: 'Petra', lastName: 'Svobodová' };
+  return [
+    {
+      type: 'session.created',
+      at: '2026-03-30T09:14:02.120Z',
+      channel: 'chat',
+      source: 'Default',
+      guest: { identity: 'cust-20931', name: 'Jana Nováková', email: 'jana@example.com', language: 'cs' },
+    },
+    { type: 'routing.requested', at: '2026-03-30T09:14:02.480Z', group },
+    { type: 'routing.queued', at: '2026-03-30T09:14:02.510Z', group },
+    { type: 'routing.accepted', at: '2026-03-30T09:14:41.007Z', operator },
+    { type: 'operator.joined', at: '2026-03-30T09:14:41.300Z', operator },
+    {
+      type: 'message',
+      at: '2026-03-30T09:14:55.000Z',
+      from: 'guest',
+      text: 'Hello, my last invoice is wrong.',
+      lang: 'en',
+    },
+    {
+      type: 'message',
+      at: '2026-03-30T09:15:20.000Z',
+      from: 'operator',
+      operator,
+      text: 'Let me check it for you.',
+      lang: 'en',
+    },
+    { type: 'session.ended', at: '2026-03-30T09:21:07.250Z', reason: 'GuestLeft' },
+  ].map((event, index) => ({ id: `evt-7f3a9c-${index + 1}`, ...session, ...event }));
+})();
+
 export function eventRoutes(app: FastifyInstance, deps: AppDeps): void {
   app.addContentTypeParser(
     ['application/x-ndjson', 'application/ndjson'],
@@ -56,6 +95,7 @@ export function eventRoutes(app: FastifyInstance, deps: AppDeps): void {
         security: tenantSecurity,
         body: Type.Array(Type.Union([...EVENT_TYPES.map(eventSchema), operatorStateSchema]), {
           description: 'Events (validated per type by the service)',
+          examples: [EXAMPLE_BATCH],
         }),
         response: {
           200: Type.Object({ accepted: Type.Integer(), duplicates: Type.Integer() }),

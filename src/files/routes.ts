@@ -39,8 +39,17 @@ export function fileRoutes(fastify: FastifyInstance, deps: AppDeps): void {
       '/v1/sessions/:sessionId/files/:fileId',
       {
         bodyLimit: Number.MAX_SAFE_INTEGER,
-        // Bounded by the whole-request and idle timeouts, not the parsed-body one.
-        config: { streamedBody: true },
+        // Bounded by the whole-request and idle timeouts, not the parsed-body one. The body is raw bytes of
+        // any type, streamed to the blob store: documented only, never parsed.
+        config: {
+          streamedBody: true,
+          openapi: {
+            requestBody: {
+              required: true,
+              content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
+            },
+          },
+        },
         schema: {
           tags: ['files'],
           summary: 'Upload the bytes of a shared file or a recording',

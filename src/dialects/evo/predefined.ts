@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { EvoError } from './errors.js';
 import { namedFormat } from './format.js';
 import type { EvoHttp } from './http.js';
+import { predefinedDocs } from './docs.js';
 import type { Access } from '../../http/access.js';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -56,6 +57,8 @@ export function predefinedRoutes(scope: FastifyInstance, http: EvoHttp): void {
         tags: ['evo'],
         summary: `ServiceStack predefined route: ${Object.keys(PREDEFINED).join(', ')}`,
       },
+      // Documentation only: the operation binds its own fields (./bind.ts).
+      config: { openapi: predefinedDocs(PREDEFINED, format) },
       handler: async (request: FastifyRequest<{ Params: { operation: string } }>, reply: FastifyReply) => {
         const name = byLowerName.get(request.params.operation.toLowerCase());
         // An unknown operation is an unknown route: the app's not-found handler answers it.

@@ -8,6 +8,7 @@ import type { AppDeps } from '../../app.js';
 import { botIdsOf, type Session } from '../../domain/session.js';
 import type { SessionEvent } from '../../domain/events.js';
 import { koreAuthenticator } from './auth.js';
+import { getMessagesDocs, getSessionsDocs } from './docs.js';
 import { KoreError, sendKoreError } from './errors.js';
 import { RateLimited, takeRateLimit } from './rate-limit.js';
 import { koreChannelSql, koreMessage, koreSession, koreUserIdSql, type MessageRow } from './map.js';
@@ -227,6 +228,8 @@ export function koreRoutes(deps: AppDeps) {
       });
     }
 
+    // Parameters and bodies are documented in `config.openapi` (./docs.ts), never in `schema`: Fastify would
+    // validate them, and Kore's parsing and error messages are the route's own.
     const errors = { 400: KoreErrorResponse, 401: KoreErrorResponse, 429: KoreErrorResponse };
     scope.post<{ Params: { botId: string } }>(
       '/api/public/bot/:botId/getSessions',
@@ -236,6 +239,7 @@ export function koreRoutes(deps: AppDeps) {
           summary: 'Sessions of one bot, newest first',
           response: { 200: GetSessionsResponse, ...errors },
         },
+        config: { openapi: getSessionsDocs(true) },
       },
       (request, reply) => getSessions(request, reply, request.params.botId),
     );
@@ -247,6 +251,7 @@ export function koreRoutes(deps: AppDeps) {
           summary: 'Sessions of every bot of the account, newest first',
           response: { 200: GetSessionsResponse, ...errors },
         },
+        config: { openapi: getSessionsDocs(false) },
       },
       (request, reply) => getSessions(request, reply, undefined),
     );
@@ -262,6 +267,7 @@ export function koreRoutes(deps: AppDeps) {
           summary: `Conversation history of one bot (at most ${max} per call)`,
           response: { 200: GetMessagesResponse, ...errors },
         },
+        config: { openapi: getMessagesDocs(true, max) },
         handler: (request, reply) => getMessages(request, reply, request.params.botId, max),
       });
     }
@@ -273,6 +279,7 @@ export function koreRoutes(deps: AppDeps) {
           summary: `Conversation history of every bot of the account (at most ${MAX_MESSAGES_LIMIT.v1} per call)`,
           response: { 200: GetMessagesResponse, ...errors },
         },
+        config: { openapi: getMessagesDocs(false, MAX_MESSAGES_LIMIT.v1) },
       },
       (request, reply) => getMessages(request, reply, undefined, MAX_MESSAGES_LIMIT.v1),
     );

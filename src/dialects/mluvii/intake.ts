@@ -194,6 +194,42 @@ function payloads(body: unknown): MluviiPayload[] {
   });
 }
 
+const PAYLOAD = {
+  type: 'object',
+  required: ['eventType', 'data'],
+  properties: { eventType: { type: 'string' }, data: { type: 'object', additionalProperties: true } },
+};
+
+/** One mluvii webhook payload, or an array of 1 to 1000, with a session from creation to end as the example. */
+const INTAKE_BODY = {
+  required: true,
+  content: {
+    'application/json': {
+      schema: { oneOf: [PAYLOAD, { type: 'array', minItems: 1, maxItems: 1000, items: PAYLOAD }] },
+      example: [
+        {
+          eventType: 'SessionCreated',
+          data: { id: 9120731, tenantId: 5, channel: 'Chat', source: 'Default' },
+        },
+        {
+          eventType: 'SessionStarted',
+          data: {
+            id: 9120731,
+            tenantId: 5,
+            channel: 'Chat',
+            source: 'Default',
+            started: '2026-03-30T09:14:41Z',
+          },
+        },
+        {
+          eventType: 'SessionEnded',
+          data: { id: 9120731, tenantId: 5, started: '2026-03-30T09:14:41Z', ended: '2026-03-30T09:21:07Z' },
+        },
+      ],
+    },
+  },
+};
+
 export function mluviiIntakeRoutes(app: FastifyInstance, deps: AppDeps): void {
   app.post(
     '/v1/intake/mluvii',
@@ -210,6 +246,8 @@ export function mluviiIntakeRoutes(app: FastifyInstance, deps: AppDeps): void {
           401: ErrorBody,
         },
       },
+      // The payloads are checked by `payloads` (400 naming the index): documentation only.
+      config: { openapi: { requestBody: INTAKE_BODY } },
       // Credentials before the body is read.
       onRequest: async (request) => {
         await deps.authenticate(request);

@@ -13,6 +13,7 @@ import type { Queryable } from '../../db/store.js';
 import type { Session } from '../../domain/session.js';
 import { stableIntId } from '../../domain/projector.js';
 import { AppError, toAppError } from '../../http/errors.js';
+import { SECURITY, jsonResponse } from '../../http/openapi.js';
 import { sendFileBytes } from '../../files/routes.js';
 import { anonymizeSession, deleteFileBytes, serverEvent } from '../../sessions/operations.js';
 import { mluviiTokens, OAuthError } from './auth.js';
@@ -74,7 +75,72 @@ const CallParamsBody = Type.Object({
 const FilesBody = Type.Object({ fileIds: Type.Array(Type.Integer(), { minItems: 1, maxItems: 1000 }) });
 
 const IdParams = Type.Object({ id: Type.String() });
-const security = [{ mluviiBearer: [] }];
+/** The token from the client-credentials flow, fetched by Swagger UI itself or pasted. */
+const security = SECURITY.mluvii;
+
+const OAuthErrorBody = {
+  type: 'object',
+  required: ['error', 'error_description'],
+  properties: {
+    error: {
+      type: 'string',
+      enum: ['invalid_request', 'invalid_client', 'unsupported_grant_type', 'invalid_scope'],
+    },
+    error_description: { type: 'string' },
+  },
+};
+
+/** `POST /login/connect/token` in /docs; `client_id` and `client_secret` are the demo's as `npm start` prints. */
+const TOKEN_DOCS = {
+  requestBody: {
+    required: true,
+    content: {
+      'application/x-www-form-urlencoded': {
+        schema: {
+          type: 'object',
+          required: ['grant_type'],
+          properties: {
+            grant_type: { type: 'string', enum: ['client_credentials'] },
+            client_id: { type: 'string', description: 'the API client id (or send HTTP Basic instead)' },
+            client_secret: { type: 'string', description: 'the API client secret' },
+            scope: { type: 'string', enum: ['mluviiPublicApi'] },
+          },
+        },
+        example: {
+          grant_type: 'client_credentials',
+          client_id: 'sbc_Vb3kQ9xLm2RtYw7P',
+          client_secret: 'sbs_2mX9qTzL7vRbN4cK8yHdW1sFjE6uPaG3oI5eQ0rYtZk',
+          scope: 'mluviiPublicApi',
+        },
+      },
+    },
+  },
+  responses: {
+    200: jsonResponse(
+      'A one-hour Bearer token for /api/v1',
+      {
+        type: 'object',
+        required: ['access_token', 'expires_in', 'token_type', 'scope'],
+        properties: {
+          access_token: { type: 'string' },
+          expires_in: { type: 'integer' },
+          token_type: { type: 'string', enum: ['Bearer'] },
+          scope: { type: 'string' },
+        },
+      },
+      {
+        access_token: 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9…',
+        expires_in: 3600,
+        token_type: 'Bearer',
+        scope: 'mluviiPublicApi',
+      },
+    ),
+    400: jsonResponse(
+      'An OAuth2 error (RFC 6749 §5.2): a missing field, a wrong grant, scope or client',
+      OAuthErrorBody,
+    ),
+  },
+};
 
 /** A path id: digits only, else the resource does not exist (404, as for an unknown id). */
 function pathId(text: string, what: string): number {
@@ -126,6 +192,8 @@ export function mluviiRoutes(deps: AppDeps) {
           description:
             'Form-urlencoded `grant_type=client_credentials&client_id=…&client_secret=…` (optional `scope=mluviiPublicApi`); HTTP Basic client authentication is accepted too.',
         },
+        // The form is parsed and checked by the token issuer, which answers OAuth2 errors: documentation only.
+        config: { openapi: TOKEN_DOCS },
       },
       async (request) => {
         const form = request.body;

@@ -8,6 +8,7 @@ import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppDeps } from '../../app.js';
 import { AppError } from '../../http/errors.js';
+import { SECURITY } from '../../http/openapi.js';
 import {
   createWebhook,
   deleteAllWebhooks,
@@ -35,7 +36,7 @@ import {
 export const SECRET_HEADER = 'x-switchboard-webhook-secret';
 
 const tags = ['mluvii webhooks'];
-const security = [{ mluviiBearer: [] }];
+const security = SECURITY.mluvii;
 const IdParams = Type.Object({ id: Type.String() });
 const WebhookId = Type.Integer({ format: 'int32', description: 'the webhook id, a bare JSON integer' });
 const Secret = Type.Object({
