@@ -129,6 +129,7 @@ test('the worked example: one Prague day (23 hours), every metric as computed by
     abandoned: 2,
     shortAbandoned: 1,
     answeredWithinSl: 1,
+    slCounted: 3,
     serviceLevel: 1 / 3,
     waitMs: { sum: 55_000, count: 2, max: 40_000 },
     talkMs: { sum: 390_000, count: 2, max: 270_000 },
@@ -147,6 +148,7 @@ test('the worked example: one Prague day (23 hours), every metric as computed by
     abandoned: 0,
     shortAbandoned: 0,
     answeredWithinSl: 0,
+    slCounted: 1,
     serviceLevel: 0,
     waitMs: { sum: 35_000, count: 1, max: 35_000 },
     talkMs: { sum: 300_000, count: 1, max: 300_000 },
@@ -338,9 +340,9 @@ test('CSV with Accept: text/csv', async () => {
   const [header, first] = csv.body.trim().split('\n');
   assert.match(
     header,
-    /^start,end,queueId,queueName,offered,answered,abandoned,shortAbandoned,answeredWithinSl,serviceLevel,waitMsSum/,
+    /^start,end,queueId,queueName,offered,answered,abandoned,shortAbandoned,answeredWithinSl,slCounted,serviceLevel,waitMsSum/,
   );
-  assert.match(first, /^2026-03-29T00:00:00\+01:00,2026-03-30T00:00:00\+02:00,1,Support,4,2,2,1,1,0\.333/);
+  assert.match(first, /^2026-03-29T00:00:00\+01:00,2026-03-30T00:00:00\+02:00,1,Support,4,2,2,1,1,3,0\.333/);
 });
 
 test('bad parameters → 400 naming them; another tenant sees only its own queues', async () => {
