@@ -6,6 +6,7 @@
 import type { Queryable } from '../db/store.js';
 import { instantOf, local } from '../analytics/intervals.js';
 import { queueReport } from '../analytics/report.js';
+import { loadSlLookup } from '../analytics/sl-settings.js';
 import { operatorsByQueue } from '../operators/live.js';
 
 export interface LiveQueue {
@@ -14,7 +15,17 @@ export interface LiveQueue {
   longestWaitMs: number | null;
   /** Operators serving the queue (offered or served one of its sessions) by current OperatorStateKind. */
   operators: Record<string, number>;
-  today: { offered: number; answered: number; abandoned: number; serviceLevel: number | null };
+  /** The queue's service-level settings in effect now (docs/metrics.md#service-level-settings). */
+  sl: { thresholdSeconds: number; shortAbandonSeconds: number; abandonsCount: boolean; goal: number };
+  today: {
+    offered: number;
+    answered: number;
+    abandoned: number;
+    /** answeredWithinSl / slCounted, each bucket counted with the settings it had. */
+    serviceLevel: number | null;
+    answeredWithinSl: number;
+    slCounted: number;
+  };
 }
 
 const QUARTER = 900_000;
@@ -46,22 +57,32 @@ export async function liveQueues(
     [tenantId],
   );
   const states = await operatorsByQueue(q, tenantId);
+  const settings = await loadSlLookup(q, tenantId);
   const waits = new Map(waiting.rows.map((r) => [Number(r.queue_id), r]));
   return {
     asOf: new Date(now).toISOString(),
     timeZone,
     queues: today.rows.map((row) => {
       const w = waits.get(row.queue.id);
+      const sl = settings(row.queue.id, now);
       return {
         queue: row.queue,
         waiting: Number(w?.waiting ?? 0),
         longestWaitMs: w?.since ? Math.max(0, now - Number(w.since)) : null,
         operators: states.get(row.queue.id) ?? {},
+        sl: {
+          thresholdSeconds: sl.thresholdMs / 1000,
+          shortAbandonSeconds: sl.shortAbandonMs / 1000,
+          abandonsCount: sl.abandonsCount,
+          goal: sl.goal,
+        },
         today: {
           offered: row.offered,
           answered: row.answered,
           abandoned: row.abandoned,
           serviceLevel: row.serviceLevel,
+          answeredWithinSl: row.answeredWithinSl,
+          slCounted: row.slCounted,
         },
       };
     }),

@@ -241,7 +241,7 @@ export function liveRoutes(fastify: FastifyInstance, deps: AppDeps, hub: LiveHub
         tags: ['live'],
         summary: 'Every queue now: waiting sessions, the longest current wait, today so far',
         description:
-          '`today` counts from midnight in `timeZone` (default UTC) and equals `/v1/analytics/queues` for today. `operators` counts the operators serving the queue (offered or served one of its sessions) by their current state (operator.state events).',
+          "`today` counts from midnight in `timeZone` (default UTC) and equals `/v1/analytics/queues` for today. `operators` counts the operators serving the queue (offered or served one of its sessions) by their current state (operator.state events). `sl` is the queue's service-level settings in effect now (`/v1/settings/service-level`), its `goal` what the wallboard colours against.",
         security: tenantSecurity,
         querystring: Type.Object(
           { timeZone: Type.Optional(Type.String({ description: 'IANA zone of "today" (default UTC)' })) },
@@ -257,11 +257,24 @@ export function liveRoutes(fastify: FastifyInstance, deps: AppDeps, hub: LiveHub
                 waiting: Type.Integer(),
                 longestWaitMs: Type.Union([Type.Integer(), Type.Null()]),
                 operators: Type.Record(Type.String(), Type.Integer()),
+                sl: Type.Object(
+                  {
+                    thresholdSeconds: Type.Number(),
+                    shortAbandonSeconds: Type.Number(),
+                    abandonsCount: Type.Boolean(),
+                    goal: Type.Number({ description: '0–1' }),
+                  },
+                  { description: "the queue's service-level settings in effect now" },
+                ),
                 today: Type.Object({
                   offered: Type.Integer(),
                   answered: Type.Integer(),
                   abandoned: Type.Integer(),
-                  serviceLevel: Type.Union([Type.Number(), Type.Null()]),
+                  serviceLevel: Type.Union([Type.Number(), Type.Null()], {
+                    description: 'answeredWithinSl / slCounted',
+                  }),
+                  answeredWithinSl: Type.Integer(),
+                  slCounted: Type.Integer(),
                 }),
               }),
             ),

@@ -122,6 +122,13 @@ const dayAfter = (d: string, n: number) =>
 
 before(async () => {
   h = await harness();
+  // Support's own service-level settings, in effect since an hour before the sessions (the route only takes
+  // future starts; a past one is what an operator's edit of the table looks like). Sales keeps the defaults.
+  await h.db.query(
+    `INSERT INTO sl_settings (tenant_id, queue_id, valid_from, threshold_ms, short_abandon_ms, abandons_count, goal)
+     VALUES ($1, $2, $3, 30000, 5000, true, 0.9)`,
+    [h.tenant.id, support.id, new Date(Math.floor((T0 - 3_600_000) / 900_000) * 900_000)],
+  );
   await h.ingest([...sessionA(), ...sessionB, ...sessionBot, ...op7States]);
   await h.ingest(
     [{ id: 'o-0', sessionId: 'theirs', type: 'session.created', at: at(0), channel: 'chat' }],
@@ -172,13 +179,30 @@ test('sign-in opens the wallboard with the numbers of /v1/live/queues', async ()
       );
     }
     const sl = q.today.serviceLevel === null ? '—' : `${(q.today.serviceLevel * 100).toFixed(1)} %`;
-    assert.equal(await tile.locator('[data-field="serviceLevel"]').innerText(), sl);
+    assert.equal(await tile.locator('[data-field="serviceLevel"] a').innerText(), sl);
+    assert.equal(
+      await tile.locator('[data-field="slFraction"]').innerText(),
+      `${q.today.answeredWithinSl} of ${q.today.slCounted} within ${q.sl.thresholdSeconds} s`,
+    );
+    // The goal is the queue's own setting.
+    assert.match(
+      await tile.locator('[data-field="serviceLevel"]').locator('xpath=..').locator('dt').innerText(),
+      new RegExp(`goal ${q.sl.goal * 100} %`),
+    );
     // Every number links to its definition.
     assert.equal(
       await tile.locator('[data-field="offered"] a').getAttribute('href'),
       '#/definitions/queue.offered',
     );
   }
+  const goals = Object.fromEntries(live.queues.map((q: any) => [q.queue.name, q.sl]));
+  assert.deepEqual(goals.Support, {
+    thresholdSeconds: 30,
+    shortAbandonSeconds: 5,
+    abandonsCount: true,
+    goal: 0.9,
+  });
+  assert.equal(goals.Sales.goal, 0.8);
   await screenshot(page, 'wallboard');
 });
 

@@ -66,7 +66,15 @@ test('now: who waits and for how long; today so far equals the analytics for tod
       waiting: 2,
       longestWaitMs: 120_000,
       operators: {},
-      today: { offered: 4, answered: 1, abandoned: 1, serviceLevel: 1 / 2 },
+      sl: { thresholdSeconds: 20, shortAbandonSeconds: 5, abandonsCount: true, goal: 0.8 },
+      today: {
+        offered: 4,
+        answered: 1,
+        abandoned: 1,
+        serviceLevel: 1 / 2,
+        answeredWithinSl: 1,
+        slCounted: 2,
+      },
     },
   ]);
   const analytics = (
@@ -76,8 +84,15 @@ test('now: who waits and for how long; today so far equals the analytics for tod
       headers: h.auth(),
     })
   ).json().rows[0];
-  const { offered, answered, abandoned, serviceLevel } = analytics;
-  assert.deepEqual(body.queues[0].today, { offered, answered, abandoned, serviceLevel });
+  const { offered, answered, abandoned, serviceLevel, answeredWithinSl, slCounted } = analytics;
+  assert.deepEqual(body.queues[0].today, {
+    offered,
+    answered,
+    abandoned,
+    serviceLevel,
+    answeredWithinSl,
+    slCounted,
+  });
   // The clock moves: the wait grows; an answer takes a session out of the queue.
   now += 30_000;
   assert.equal((await live()).json().queues[0].longestWaitMs, 150_000);
@@ -96,4 +111,28 @@ test('now: who waits and for how long; today so far equals the analytics for tod
     (await live('', h.auth(h.other))).json().queues.map((q: any) => [q.queue.id, q.waiting, q.today.offered]),
     [[1, 1, 1]],
   );
+});
+
+test("a queue's service-level settings reach the wallboard when they take effect", async () => {
+  const start = now;
+  const put = await h.request({
+    method: 'PUT',
+    url: '/v1/settings/service-level',
+    headers: h.auth(),
+    payload: { queueId: 1, thresholdSeconds: 45, shortAbandonSeconds: 10, abandonsCount: false, goal: 0.95 },
+  });
+  assert.equal(put.statusCode, 200, put.body);
+  const validFrom = Date.parse(put.json().validFrom);
+  assert.ok(validFrom > start);
+  // Until the next bucket the queue keeps the settings it has.
+  assert.equal((await live()).json().queues[0].sl.goal, 0.8);
+  now = validFrom;
+  assert.deepEqual((await live()).json().queues[0].sl, {
+    thresholdSeconds: 45,
+    shortAbandonSeconds: 10,
+    abandonsCount: false,
+    goal: 0.95,
+  });
+  // The other tenant's queue 1 keeps the defaults.
+  assert.equal((await live('', h.auth(h.other))).json().queues[0].sl.goal, 0.8);
 });

@@ -73,7 +73,16 @@ export interface LiveQueue {
   waiting: number;
   longestWaitMs: number | null;
   operators: Record<string, number>;
-  today: { offered: number; answered: number; abandoned: number; serviceLevel: number | null };
+  /** The queue's service-level settings in effect now (goal 0–1). */
+  sl: { thresholdSeconds: number; shortAbandonSeconds: number; abandonsCount: boolean; goal: number };
+  today: {
+    offered: number;
+    answered: number;
+    abandoned: number;
+    serviceLevel: number | null;
+    answeredWithinSl: number;
+    slCounted: number;
+  };
 }
 export interface LiveQueues {
   asOf: string;

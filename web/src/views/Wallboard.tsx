@@ -7,9 +7,13 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, qs, type LiveQueues, type SessionSummary } from '../api.js';
 import { browserZone, count, duration, Num, percent, time } from '../format.js';
 
-/** Service-level goal (a UI setting; the API has none yet) and the wait thresholds of the colours. */
-const SL_THRESHOLD_MS = 20_000;
-const WAIT_CRITICAL_MS = 60_000;
+/**
+ * The colours: each queue's own service-level settings (`sl` of /v1/live/queues: its threshold and goal, set
+ * through /v1/settings/service-level); a wait three times the threshold, or SL 15 points under the goal, is
+ * critical.
+ */
+const CRITICAL_WAIT_FACTOR = 3;
+const CRITICAL_SL_POINTS = 15;
 
 type Level = 'ok' | 'warning' | 'critical';
 const worst = (...levels: Level[]): Level =>
@@ -21,7 +25,6 @@ export function Wallboard() {
   const [live, setLive] = useState<'connecting' | 'live' | 'reconnecting'>('connecting');
   const [recent, setRecent] = useState<SessionSummary[]>([]);
   const [now, setNow] = useState(Date.now());
-  const [goal, setGoal] = useState(() => Number(localStorage.getItem('slGoal') ?? 80));
   const received = useRef(Date.now());
 
   useEffect(() => {
@@ -88,22 +91,6 @@ export function Wallboard() {
           {live === 'live' ? 'Live' : live === 'connecting' ? 'Connecting…' : 'Reconnecting…'}
           {data && ` · today in ${data.timeZone} · as of ${time(Date.parse(data.asOf))}`}
         </p>
-        <label class="inline">
-          SL goal (%)
-          <input
-            type="number"
-            min={1}
-            max={100}
-            value={goal}
-            onChange={(e) => {
-              const v = Number((e.target as HTMLInputElement).value);
-              if (v > 0 && v <= 100) {
-                setGoal(v);
-                localStorage.setItem('slGoal', String(v));
-              }
-            }}
-          />
-        </label>
       </div>
       {error && (
         <p class="error" role="alert">
@@ -115,14 +102,22 @@ export function Wallboard() {
         {data?.queues.map((q) => {
           const wait = q.longestWaitMs === null ? null : q.longestWaitMs + elapsed;
           const sl = q.today.serviceLevel;
+          const goal = Math.round(q.sl.goal * 1000) / 10;
+          const thresholdMs = q.sl.thresholdSeconds * 1000;
           const slLevel: Level =
-            sl === null ? 'ok' : sl * 100 < goal - 15 ? 'critical' : sl * 100 < goal ? 'warning' : 'ok';
+            sl === null
+              ? 'ok'
+              : sl * 100 < goal - CRITICAL_SL_POINTS
+                ? 'critical'
+                : sl * 100 < goal
+                  ? 'warning'
+                  : 'ok';
           const waitLevel: Level =
             wait === null
               ? 'ok'
-              : wait > WAIT_CRITICAL_MS
+              : wait > thresholdMs * CRITICAL_WAIT_FACTOR
                 ? 'critical'
-                : wait > SL_THRESHOLD_MS
+                : wait > thresholdMs
                   ? 'warning'
                   : 'ok';
           const level = worst(slLevel, waitLevel);
@@ -157,8 +152,12 @@ export function Wallboard() {
                 </div>
                 <div class={slLevel}>
                   <dt>SL today (goal {goal} %)</dt>
-                  <dd data-field="serviceLevel">
+                  <dd data-field="serviceLevel" data-goal={q.sl.goal}>
                     <Num metric="queue.serviceLevel">{percent(sl)}</Num>
+                    <small class="fraction" data-field="slFraction">
+                      {count(q.today.answeredWithinSl)} of {count(q.today.slCounted)} within{' '}
+                      {q.sl.thresholdSeconds} s
+                    </small>
                   </dd>
                 </div>
               </dl>
@@ -211,10 +210,9 @@ export function Wallboard() {
         </ul>
       )}
       <p class="muted small-print">
-        Waiting over {SL_THRESHOLD_MS / 1000} s (the service-level threshold) or SL below the goal is a
-        warning; waiting over {WAIT_CRITICAL_MS / 1000} s or SL 15 points below the goal is critical. Operator
-        states need
-        <code> operator.state</code> events, which are not taken in yet.
+        Each queue's colours follow its own service-level settings: waiting over its threshold or SL below its
+        goal is a warning; waiting over {CRITICAL_WAIT_FACTOR}× the threshold or SL {CRITICAL_SL_POINTS}{' '}
+        points below the goal is critical. Operator states come from <code>operator.state</code> events.
       </p>
     </section>
   );
