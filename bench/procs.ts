@@ -63,6 +63,8 @@ export interface RunningServer {
  * simulated data: a fixed, public key is fine here and only here. `SWITCHBOARD_SECRET_KEY` overrides it.
  */
 const BENCH_SECRET_KEY = process.env.SWITCHBOARD_SECRET_KEY ?? 'switchboard-bench-only-key-0123456789abcdef';
+// The bench's own in-process apps (the plans, the analytics baseline) open the same secrets as its servers.
+process.env.SWITCHBOARD_SECRET_KEY = BENCH_SECRET_KEY;
 
 /** Starts `switchboard serve` on a free port of 127.0.0.1 and waits until it listens. */
 export async function startServer(
