@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../../app.js';
+import type { Queryable } from '../../db/store.js';
 import { botIdsOf, type Session } from '../../domain/session.js';
 import type { SessionEvent } from '../../domain/events.js';
 import { koreAuthenticator } from './auth.js';
@@ -26,6 +27,51 @@ import {
   type Params,
   type TagFilter,
 } from './request.js';
+
+const DAY_MS = 86_400_000;
+const utcDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+/**
+ * The number of a bot's sessions (any bot's, without `botId`) created in [from, to]: whole UTC days from the
+ * per-bot day counters (migration 028), only the window's partial first and last days from rows.
+ */
+async function botSessionCount(
+  q: Queryable,
+  tenantId: string,
+  botId: string | undefined,
+  from: number,
+  to: number,
+): Promise<number> {
+  const firstMidnight = Math.ceil(from / DAY_MS) * DAY_MS;
+  const lastMidnight = Math.floor(to / DAY_MS) * DAY_MS;
+  const rows = (where: string, params: unknown[]) =>
+    q.query<{ n: string }>(
+      `SELECT count(*) AS n FROM sessions s
+        WHERE s.tenant_id = $1 AND s.bot_ids <> '{}' AND ($2::text IS NULL OR s.bot_ids @> ARRAY[$2::text])
+          AND (${where})`,
+      [tenantId, botId ?? null, ...params],
+    );
+  if (firstMidnight >= lastMidnight) {
+    const n = await rows('s.created >= $3::timestamptz AND s.created <= $4::timestamptz', [
+      new Date(from),
+      new Date(to),
+    ]);
+    return Number(n.rows[0].n);
+  }
+  const [days, edges] = await Promise.all([
+    q.query<{ n: string | null }>(
+      `SELECT sum(n) AS n FROM session_bot_day_counts
+        WHERE tenant_id = $1 AND bot_id = $2 AND day >= $3::date AND day < $4::date`,
+      [tenantId, botId ?? '*', utcDay(firstMidnight), utcDay(lastMidnight)],
+    ),
+    rows(
+      `(s.created >= $3::timestamptz AND s.created < $4::timestamptz)
+        OR (s.created >= $5::timestamptz AND s.created <= $6::timestamptz)`,
+      [new Date(from), new Date(firstMidnight), new Date(lastMidnight), new Date(to)],
+    ),
+  ]);
+  return Number(days.rows[0]?.n ?? 0) + Number(edges.rows[0].n);
+}
 
 /** SQL conditions shared by sessions and messages. */
 class Where {
@@ -141,14 +187,17 @@ export function koreRoutes(deps: AppDeps) {
         where.clauses.push(
           `(s.doc -> 'stats' ->> 'guestMessages')::int ${type === 'interactive' ? '>' : '='} 0`,
         );
-      const total = Number(
-        (
-          await deps.db.query<{ n: string }>(
-            `SELECT count(*) AS n FROM sessions s WHERE ${where.sql}`,
-            where.params,
-          )
-        ).rows[0].n,
-      );
+      const onlyWindow = !containment && !type && userIdOf(p) === undefined && tagFilters(p).length === 0;
+      const total = onlyWindow
+        ? await botSessionCount(deps.db, tenantId, botId, from, to)
+        : Number(
+            (
+              await deps.db.query<{ n: string }>(
+                `SELECT count(*) AS n FROM sessions s WHERE ${where.sql}`,
+                where.params,
+              )
+            ).rows[0].n,
+          );
       // The page's ids off the (bot sessions, created) index first, then only their documents: skipped
       // sessions are never read.
       const page = await deps.db.query<{ doc: Session }>(
