@@ -16,6 +16,7 @@ import { admit } from '../http/access.js';
 import { tenantChangesAfter, type Change } from './changes.js';
 import type { LiveHub } from './hub.js';
 import { liveQueues } from './queues.js';
+import { queueFeed } from './queue-feed.js';
 import { liveOperators } from '../operators/live.js';
 import { OPERATOR_STATES } from '../operators/model.js';
 import { literals } from '../domain/events.js';
@@ -43,6 +44,9 @@ const StreamQuery = Type.Object(
     access_token: Type.Optional(
       Type.String({ maxLength: 2000, description: 'a token of POST /v1/stream/token' }),
     ),
+    timeZone: Type.Optional(
+      Type.String({ maxLength: 64, description: 'IANA zone of "today" in `queue` events (default UTC)' }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -65,6 +69,9 @@ function dataOf(change: Change): string {
 
 export function liveRoutes(fastify: FastifyInstance, deps: AppDeps, hub: LiveHub): void {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const queues = queueFeed(deps.db, hub, deps.now, (error) =>
+    fastify.log.error({ err: error }, 'live queue snapshot failed'),
+  );
   const key = deps.keys.derive('stream-token');
   const open = new Set<ServerResponse>();
 
@@ -128,7 +135,7 @@ export function liveRoutes(fastify: FastifyInstance, deps: AppDeps, hub: LiveHub
         tags: ['live'],
         summary: 'Server-Sent Events: every session change of the tenant as it is committed',
         description:
-          'Event `session`, data = the session summary of `GET /v1/sessions`, id = the change id; event `operator`, data = an operator whose state changed, as `GET /v1/live/operators` shows it (without `sessions`; `queue` and `sessionId` filters leave these out); event `removed`, data = `{ sessionId }`, when retention or a bulk delete removed a session. Reconnect with `Last-Event-ID` (EventSource does it) to get every change since, without loss or duplicates, within the 24-hour window; an older id gets a `reset` event first. A comment line every 15 s keeps proxies from closing the connection.',
+          'Event `session`, data = the session summary of `GET /v1/sessions`, id = the change id; event `operator`, data = an operator whose state changed, as `GET /v1/live/operators` shows it (without `sessions`; `queue` and `sessionId` filters leave these out); event `removed`, data = `{ sessionId }`, when retention or a bulk delete removed a session; event `queue`, data = one queue as `GET /v1/live/queues` shows it (today in `timeZone`), for every queue on connecting and then whenever one changes (at most twice a second; not with the `sessionId` or `operator` filter). Reconnect with `Last-Event-ID` (EventSource does it) to get every change since, without loss or duplicates, within the 24-hour window; an older id gets a `reset` event first. A comment line every 15 s keeps proxies from closing the connection.',
         security: tenantSecurity,
         querystring: StreamQuery,
         response: {
@@ -151,6 +158,14 @@ export function liveRoutes(fastify: FastifyInstance, deps: AppDeps, hub: LiveHub
           { field: 'Last-Event-ID', message: 'not a change id' },
         ]);
       }
+      const timeZone = query.timeZone ?? 'UTC';
+      if (!isIanaZone(timeZone)) {
+        throw new AppError('validation_failed', `timeZone: '${timeZone}' is not an IANA zone name`, [
+          { field: 'timeZone', message: 'not an IANA zone name' },
+        ]);
+      }
+      // Queue snapshots go to subscribers of the whole tenant or of one queue (not of a session or operator).
+      const wantsQueues = query.sessionId === undefined && query.operator === undefined;
       // A removal has no summary left to filter on: it reaches every subscriber of the tenant that might
       // have shown the session.
       const matches = (change: Change) =>
@@ -212,9 +227,12 @@ export function liveRoutes(fastify: FastifyInstance, deps: AppDeps, hub: LiveHub
           );
           const oldestKept = Number(oldest.rows[0]?.id ?? 0);
           if (oldestKept > last + 1) {
+            // Its id is the resume point itself: an event without one would get a random id from
+            // better-sse, which EventSource would send back as Last-Event-ID.
             session.push(
               JSON.stringify({ reason: 'the resume point is older than the 24-hour window', oldestKept }),
               'reset',
+              String(last),
             );
           }
           for (;;) {
@@ -226,6 +244,23 @@ export function liveRoutes(fastify: FastifyInstance, deps: AppDeps, hub: LiveHub
         }
         for (const change of held) send(change);
         held = null;
+        if (wantsQueues) {
+          // A snapshot is not a change: its id is the resume point (every change up to it has been sent),
+          // so a reconnect with it as Last-Event-ID loses and repeats nothing.
+          const stop = queues.subscribe(tenantId, timeZone, (changed) => {
+            if (res.destroyed || !session?.isConnected) return;
+            if (res.writableLength > MAX_UNSENT_BYTES) {
+              drop();
+              return;
+            }
+            const at = String(Math.max(last, position));
+            for (const { queue, json } of changed)
+              if (query.queue === undefined || queue.queue.id === query.queue)
+                session.push(json, 'queue', at);
+          });
+          res.once('close', stop);
+          if (res.destroyed) stop();
+        }
       } catch (error) {
         request.log.error({ err: error }, 'stream replay failed');
         drop();

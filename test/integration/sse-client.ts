@@ -9,8 +9,13 @@ export interface SseEvent {
   data: any;
 }
 
+/**
+ * `events` holds every event but the `queue` snapshots, which land in `queues` (tests of changes count
+ * changes; a snapshot may come at any time).
+ */
 export function sseConnect(port: number, path: string, headers: Record<string, string> = {}) {
   const events: SseEvent[] = [];
+  const queues: SseEvent[] = [];
   const waiters: (() => void)[] = [];
   let response: IncomingMessage | null = null;
   const opened = new Promise<IncomingMessage>((resolve, reject) => {
@@ -19,7 +24,7 @@ export function sseConnect(port: number, path: string, headers: Record<string, s
       res.setEncoding('utf8');
       const parser = createParser({
         onEvent(message) {
-          events.push({
+          (message.event === 'queue' ? queues : events).push({
             ...(message.id !== undefined ? { id: message.id } : {}),
             event: message.event ?? 'message',
             data: JSON.parse(message.data),
@@ -36,6 +41,20 @@ export function sseConnect(port: number, path: string, headers: Record<string, s
   return {
     opened,
     events,
+    queues,
+    /** Waits until a `queue` snapshot satisfies `test` (fails after 10 s). */
+    async queue(test: (data: any) => boolean): Promise<SseEvent> {
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const found = queues.find((e) => test(e.data));
+        if (found) return found;
+        assert.ok(Date.now() < deadline, `no such queue snapshot among ${queues.length}`);
+        await new Promise<void>((resolve) => {
+          waiters.push(resolve);
+          setTimeout(resolve, 200);
+        });
+      }
+    },
     /** Waits until `n` events arrived (fails after 10 s). */
     async until(n: number) {
       const deadline = Date.now() + 10_000;

@@ -148,3 +148,57 @@ test('a stalled subscriber slows neither intake nor the others', async () => {
   stalled.close();
   reader.close();
 });
+
+test('queue snapshots: every queue on connecting, then each change; the queue filter; not for one session', async () => {
+  const all = connect('/v1/stream?timeZone=Europe/Prague', h.auth());
+  const queue5 = connect('/v1/stream?queue=5', h.auth());
+  const one = connect('/v1/stream?sessionId=snap-1', h.auth());
+  await Promise.all([all.opened, queue5.opened, one.opened]);
+  // On connecting: every queue the tenant has, as GET /v1/live/queues shows it.
+  const live = (
+    await h.request({ method: 'GET', url: '/v1/live/queues?timeZone=Europe/Prague', headers: h.auth() })
+  ).json();
+  assert.ok(live.queues.length > 0);
+  for (const q of live.queues) {
+    const snapshot = await all.queue((d) => d.queue.id === q.queue.id);
+    assert.deepEqual(Object.keys(snapshot.data).sort(), Object.keys(q).sort());
+    assert.match(snapshot.id!, /^[0-9]+$/, 'a resume point, never a random id');
+  }
+  // A session routed to queue 5: its snapshot follows, with one more waiting.
+  await h.ingest(chat('snap-1', 5));
+  const withoutWait = (q: Record<string, unknown>) => ({ ...q, longestWaitMs: null });
+  const five = await all.queue((d) => d.queue.id === 5 && d.waiting === 1);
+  assert.equal(five.data.queue.name, 'G5');
+  const api = (
+    await h.request({ method: 'GET', url: '/v1/live/queues?timeZone=Europe/Prague', headers: h.auth() })
+  )
+    .json()
+    .queues.find((q: any) => q.queue.id === 5);
+  assert.deepEqual(
+    withoutWait(five.data),
+    withoutWait(api),
+    'the snapshot is the live queue (the wait runs on with the clock)',
+  );
+  assert.deepEqual(
+    withoutWait((await queue5.queue((d) => d.waiting === 1)).data),
+    withoutWait(five.data),
+    'the queue filter gets the same snapshot',
+  );
+  assert.ok(
+    queue5.queues.every((e) => e.data.queue.id === 5),
+    'only queue 5',
+  );
+  // The snapshot's id resumes without loss or repeats: nothing was missed, so nothing is replayed.
+  const resumed = connect('/v1/stream', { ...h.auth(), 'last-event-id': five.id! });
+  await resumed.opened;
+  await h.ingest(chat('snap-2', 5));
+  const [next] = await resumed.until(1);
+  assert.equal(next.data.sessionId, 'snap-2');
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  assert.equal(one.queues.length, 0, 'a one-session subscriber gets no queue snapshots');
+  assertError(
+    await h.request({ method: 'GET', url: '/v1/stream?timeZone=Mars/Base', headers: h.auth() }),
+    400,
+  );
+  for (const s of [all, queue5, one, resumed]) s.close();
+});
