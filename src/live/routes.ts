@@ -341,9 +341,14 @@ export function liveRoutes(fastify: FastifyInstance, deps: AppDeps, hub: LiveHub
         description:
           'From the state kept current at ingest (`operator.state` events; docs/live.md). `since` is when the operator entered the current state (a repeat of the same state does not move it); `sessions` are the open sessions they joined and have not concluded.',
         security: tenantSecurity,
+        querystring: Type.Object(
+          { timeZone: Type.Optional(Type.String({ description: 'IANA zone of "today" (default UTC)' })) },
+          { additionalProperties: false },
+        ),
         response: {
           200: Type.Object({
             asOf: Type.String({ format: 'date-time' }),
+            timeZone: Type.String(),
             operators: Type.Array(
               Type.Object({
                 operator: Type.Object({
@@ -356,6 +361,20 @@ export function liveRoutes(fastify: FastifyInstance, deps: AppDeps, hub: LiveHub
                 reason: Type.Union([Type.String(), Type.Null()]),
                 paid: Type.Union([Type.Boolean(), Type.Null()]),
                 sessions: Type.Array(Type.String()),
+                today: Type.Object(
+                  {
+                    handled: Type.Integer(),
+                    talkMs: Type.Integer(),
+                    acwMs: Type.Integer(),
+                    breakMs: Type.Integer(),
+                    handlingMs: Type.Integer(),
+                    loggedInMs: Type.Integer(),
+                    occupancy: Type.Union([Type.Number(), Type.Null()]),
+                  },
+                  {
+                    description: 'since midnight in `timeZone`: what /v1/analytics/operators gives for today',
+                  },
+                ),
               }),
             ),
           }),
@@ -366,7 +385,15 @@ export function liveRoutes(fastify: FastifyInstance, deps: AppDeps, hub: LiveHub
         await deps.authenticate(request);
       },
     },
-    async (request) => liveOperators(deps.db, request.principal!.tenant.id, deps.now()),
+    async (request) => {
+      const timeZone = request.query.timeZone ?? 'UTC';
+      if (!isIanaZone(timeZone)) {
+        throw new AppError('validation_failed', `timeZone: '${timeZone}' is not an IANA zone name`, [
+          { field: 'timeZone', message: 'not an IANA zone name' },
+        ]);
+      }
+      return liveOperators(deps.db, request.principal!.tenant.id, deps.now(), timeZone);
+    },
   );
 
   // Streams never end on their own: close them before the server closes, or it would wait for them forever.

@@ -4,14 +4,39 @@
  * (the open sessions, found through the status index).
  */
 import type { Queryable } from '../db/store.js';
+import { instantOf, local } from '../analytics/intervals.js';
+import { operatorReport } from '../analytics/report.js';
 import type { OperatorState } from './model.js';
 import { liveRows } from './repository.js';
 import { liveOperator, type LiveOperator } from './service.js';
 
+/** An operator's day so far: the figures `/v1/analytics/operators` gives for today (docs/metrics.md). */
+export interface OperatorToday {
+  handled: number;
+  talkMs: number;
+  acwMs: number;
+  breakMs: number;
+  handlingMs: number;
+  loggedInMs: number;
+  occupancy: number | null;
+}
+
 export interface LiveOperatorRow extends LiveOperator {
   /** Sessions this operator serves now: joined (or accepted) and not yet concluded. */
   sessions: string[];
+  today: OperatorToday;
 }
+
+const QUARTER = 900_000;
+const NOTHING_YET: OperatorToday = {
+  handled: 0,
+  talkMs: 0,
+  acwMs: 0,
+  breakMs: 0,
+  handlingMs: 0,
+  loggedInMs: 0,
+  occupancy: null,
+};
 
 /** Statuses of sessions an operator may be serving. */
 const SERVING = '{BCW,ACTIVE,ACW}';
@@ -20,8 +45,38 @@ export async function liveOperators(
   q: Queryable,
   tenantId: string,
   now: number,
-): Promise<{ asOf: string; operators: LiveOperatorRow[] }> {
+  timeZone = 'UTC',
+): Promise<{ asOf: string; timeZone: string; operators: LiveOperatorRow[] }> {
   const rows = await liveRows(q, tenantId);
+  // Today so far: the operator report from local midnight (rollups and state spans, never the sessions).
+  const l = local(now, timeZone);
+  const report = await operatorReport(
+    q,
+    tenantId,
+    {
+      from: instantOf(l.year, l.month, l.day, 0, 0, timeZone),
+      to: Math.floor(now / QUARTER) * QUARTER + QUARTER,
+      timeZone,
+      interval: 'ALL',
+      groups: [],
+      channels: [],
+    },
+    now,
+  );
+  const today = new Map(
+    report.rows.map((r) => [
+      r.operator.id,
+      {
+        handled: r.handled,
+        talkMs: r.talkMs.sum,
+        acwMs: r.acwMs.sum,
+        breakMs: r.breakMs,
+        handlingMs: r.handlingMs,
+        loggedInMs: r.loggedInMs,
+        occupancy: r.occupancy,
+      },
+    ]),
+  );
   const identities = await q.query<{ operator_id: string; user_id: number; name: string | null }>(
     'SELECT operator_id, user_id, name FROM analytics_operators WHERE tenant_id = $1 AND operator_id = ANY($2::text[])',
     [tenantId, [...rows.keys()]],
@@ -49,9 +104,11 @@ export async function liveOperators(
   }
   return {
     asOf: new Date(now).toISOString(),
+    timeZone,
     operators: [...rows.values()].map((row) => ({
       ...liveOperator(row, byId.get(row.operatorId)),
       sessions: sessions.get(row.operatorId) ?? [],
+      today: today.get(row.operatorId) ?? NOTHING_YET,
     })),
   };
 }

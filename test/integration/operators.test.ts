@@ -503,3 +503,45 @@ test('any arrival order, any batches, duplicates: the same timeline, live state 
   );
   for (const r of await rebuildAnalytics(h.db)) assert.equal(r.differingRows, 0, JSON.stringify(r));
 });
+
+test("each operator's day so far equals the operator report for today, in the zone asked", async () => {
+  // The first test's day, late enough that its operators' states have run for a while.
+  clock = Date.parse('2026-05-04T11:00:00Z');
+  for (const timeZone of ['UTC', 'America/New_York']) {
+    const r = await h.request({
+      method: 'GET',
+      url: `/v1/live/operators?timeZone=${encodeURIComponent(timeZone)}`,
+      headers: h.auth(),
+    });
+    assert.equal(r.statusCode, 200, r.body);
+    const body = r.json();
+    assert.equal(body.timeZone, timeZone);
+    const day = new Intl.DateTimeFormat('en-CA', { timeZone }).format(new Date(body.asOf));
+    const next = new Date(Date.parse(`${day}T12:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+    const rows = await report(`from=${day}&to=${next}&interval=ALL&timeZone=${encodeURIComponent(timeZone)}`);
+    assert.ok(body.operators.length > 0);
+    for (const o of body.operators) {
+      const row = rows.find((x) => x.operator.id === o.operator.id);
+      const expected = row
+        ? {
+            handled: row.handled,
+            talkMs: row.talkMs.sum,
+            acwMs: row.acwMs.sum,
+            breakMs: row.breakMs,
+            handlingMs: row.handlingMs,
+            loggedInMs: row.loggedInMs,
+            occupancy: row.occupancy,
+          }
+        : { handled: 0, talkMs: 0, acwMs: 0, breakMs: 0, handlingMs: 0, loggedInMs: 0, occupancy: null };
+      assert.deepEqual(o.today, expected, `${timeZone} ${o.operator.id}`);
+    }
+    assert.ok(
+      body.operators.some((o: any) => o.today.loggedInMs > 0),
+      'someone was logged in today',
+    );
+  }
+  assertError(
+    await h.request({ method: 'GET', url: '/v1/live/operators?timeZone=Nowhere', headers: h.auth() }),
+    400,
+  );
+});
