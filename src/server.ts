@@ -7,12 +7,13 @@ import { lockDataDir } from './db/lock.js';
 import { scheduleMaintenance } from './db/maintenance.js';
 import { migrate } from './db/migrate.js';
 import { openStore, type Db } from './db/store.js';
-import { resolveServerKey } from './security/keys.js';
+import { loadKeyring, resolveServerKey } from './security/keys.js';
 import { backfill, ensureDemoTenant, runLive, type DemoCredentials } from './demo/demo.js';
 import { fillDemoRecordings } from './demo/recordings.js';
 import { fileBlobStore } from './files/blobs.js';
 import { sweepBlobs } from './files/sweep.js';
 import { startDispatcher } from './webhooks/dispatcher.js';
+import { sealStoredWebhooks } from './webhooks/secrets.js';
 import { runRetention } from './retention/run.js';
 import { pruneChanges } from './live/changes.js';
 
@@ -42,10 +43,10 @@ export async function openConfiguredStore(
       statementTimeoutMs: config.statementTimeoutMs,
     });
     await migrate(db);
-    // The server and the command line resolve the server key (src/security/keys.ts); a caller without a
-    // key file setting (the benchmark's loader) keeps the key in the database, as tests do.
-    if (config.secretKeyFile)
-      try {
+    try {
+      // The server and the command line resolve the server key (src/security/keys.ts); a caller without a
+      // key file setting (the benchmark's loader) keeps the key in the database, as tests do.
+      if (config.secretKeyFile) {
         const key = await resolveServerKey(db, {
           env: config.secretKey,
           keyFile: config.secretKeyFile,
@@ -53,10 +54,14 @@ export async function openConfiguredStore(
           generate: config.secretKeyGenerate ?? false,
         });
         if (key.notice) log(`server key: ${key.notice}`);
-      } catch (error) {
-        await db.close();
-        throw error;
       }
+      // Migration 027 cannot seal in SQL what older versions stored as given: sealed here, before serving.
+      const sealed = await sealStoredWebhooks(db, await loadKeyring(db));
+      if (sealed > 0) log(`webhooks: sealed the stored secrets of ${sealed} webhook(s) (migration 027)`);
+    } catch (error) {
+      await db.close();
+      throw error;
+    }
     return { db, release };
   } catch (error) {
     release();
@@ -86,6 +91,7 @@ export async function startServer(
   const onError = (error: unknown) => app.log.error(error);
   const dispatcher = startDispatcher({
     db,
+    keys: app.switchboard.keys,
     retryWindowMs: config.webhookRetryWindowMs,
     baseBackoffMs: config.webhookBackoffMs,
     allow: app.switchboard.webhookTargets,

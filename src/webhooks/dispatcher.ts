@@ -2,15 +2,20 @@
  * Sends queued webhook deliveries: at least once, in order per webhook and session, signed, retried with
  * exponential backoff (with jitter) until the retry window closes. The queue lives in the database, so a
  * restart resumes where it stopped; a lease keeps two dispatchers from sending the same delivery at once.
- * Only targets the policy allows are connected to (see targets.ts); a refused one fails at once.
+ * Only targets the policy allows are connected to (see targets.ts); a refused one fails at once. Callback
+ * URLs and secrets are stored sealed (secrets.ts) and opened only to send.
  */
 import { createHmac } from 'node:crypto';
 import type { Db } from '../db/store.js';
+import { loadKeyring, type Keyring } from '../security/keys.js';
 import { claimDue, recordAttempt, type AttemptOutcome, type DueDelivery } from './repository.js';
+import { openCallbackUrl, openSecret } from './secrets.js';
 import { BlockedTargetError, postWebhook, targetPolicy, type TargetPolicy } from './targets.js';
 
 export interface DispatcherOptions {
   db: Db;
+  /** Opens the stored callback URLs and signing secrets. Default: this process's (`loadKeyring`). */
+  keys?: Keyring;
   /**
    * Non-public targets deliveries may reach anyway: `SWITCHBOARD_WEBHOOK_ALLOW`'s value, or a parsed policy.
    * Default: none (loopback, link-local, private and unique-local targets are refused).
@@ -79,19 +84,20 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<void> | null = null;
   let again = false;
+  let keys = options.keys ?? null;
 
-  async function send(delivery: DueDelivery): Promise<void> {
+  async function send(delivery: DueDelivery, keyring: Keyring): Promise<void> {
     const started = now();
     let status: number | null = null;
     let error: string | null = null;
     let blocked = false;
     try {
-      const target = callbackTarget(delivery.callbackUrl);
+      const target = callbackTarget(openCallbackUrl(keyring, delivery.stored));
       status = await postWebhook(policy, target.url, {
         headers: {
           'content-type': 'application/json',
           'user-agent': 'Switchboard-Webhooks/1',
-          [SIGNATURE_HEADER]: signature(delivery.secret, delivery.body),
+          [SIGNATURE_HEADER]: signature(openSecret(keyring, delivery.stored), delivery.body),
           [DELIVERY_HEADER]: delivery.deliveryId,
           'x-switchboard-event': delivery.eventType,
           'x-switchboard-attempt': String(delivery.attempts + 1),
@@ -124,11 +130,12 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
   }
 
   async function drain(): Promise<void> {
+    const keyring = (keys ??= await loadKeyring(options.db));
     for (;;) {
       const leaseMs = timeoutMs + 30_000;
       const due = await options.db.tx((q) => claimDue(q, now(), now() + leaseMs, concurrency));
       if (due.length === 0) return;
-      await Promise.all(due.map((d) => send(d).catch(onError)));
+      await Promise.all(due.map((d) => send(d, keyring).catch(onError)));
       if (stopped) return;
     }
   }

@@ -1,12 +1,14 @@
 /** SQL of outgoing webhooks, their durable delivery queue and the log of attempts. */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Queryable } from '../db/store.js';
+import type { Keyring } from '../security/keys.js';
+import { storeCallback, type StoredWebhookSecrets } from './secrets.js';
 
 export interface Webhook {
   id: number;
   eventTypes: string[];
-  callbackUrl: string;
-  secret: string;
+  /** The callback URL and the signing secret as stored: secrets.ts opens them where they are needed. */
+  stored: StoredWebhookSecrets;
   created: Date;
 }
 
@@ -14,19 +16,25 @@ interface WebhookRow {
   id: string;
   event_types: string[];
   callback_url: string;
+  callback_sealed: string | null;
   secret: string;
   created_at: Date;
 }
 
+const stored = (r: { callback_url: string; callback_sealed: string | null; secret: string }) => ({
+  callbackUrl: r.callback_url,
+  callbackSealed: r.callback_sealed,
+  secret: r.secret,
+});
+
 const toWebhook = (r: WebhookRow): Webhook => ({
   id: Number(r.id),
   eventTypes: r.event_types,
-  callbackUrl: r.callback_url,
-  secret: r.secret,
+  stored: stored(r),
   created: r.created_at,
 });
 
-const COLUMNS = 'id, event_types, callback_url, secret, created_at';
+const COLUMNS = 'id, event_types, callback_url, callback_sealed, secret, created_at';
 
 /** A fresh signing secret: 192 random bits. */
 const newSecret = () => `whsec_${randomBytes(24).toString('base64url')}`;
@@ -50,22 +58,29 @@ export async function findWebhook(q: Queryable, tenantId: string, id: number): P
   return result.rows[0] ? toWebhook(result.rows[0]) : null;
 }
 
-/** Creates a webhook; answers `{ existing }` when the same callback and event types are registered. */
+/**
+ * Creates a webhook: answers its id and its new signing secret, or `{ existing }` when the same callback URL
+ * (to the last character of its password) and event types are registered.
+ */
 export async function createWebhook(
   q: Queryable,
+  keys: Keyring,
   tenantId: string,
   input: { eventTypes: string[]; callbackUrl: string },
-): Promise<{ created: Webhook } | { existing: number }> {
+): Promise<{ created: { id: number; secret: string } } | { existing: number }> {
   const types = normalizeEventTypes(input.eventTypes);
-  const inserted = await q.query<WebhookRow>(
-    `INSERT INTO webhooks (tenant_id, event_types, callback_url, secret) VALUES ($1, $2, $3, $4)
-     ON CONFLICT (tenant_id, callback_url, event_types) DO NOTHING RETURNING ${COLUMNS}`,
-    [tenantId, types, input.callbackUrl, newSecret()],
+  const callback = storeCallback(keys, input.callbackUrl);
+  const secret = newSecret();
+  const inserted = await q.query<{ id: string }>(
+    `INSERT INTO webhooks (tenant_id, event_types, callback_url, callback_sealed, callback_key, secret)
+     VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT (tenant_id, callback_key, event_types) DO NOTHING RETURNING id`,
+    [tenantId, types, callback.callbackUrl, callback.callbackSealed, callback.callbackKey, keys.seal(secret)],
   );
-  if (inserted.rows[0]) return { created: toWebhook(inserted.rows[0]) };
+  if (inserted.rows[0]) return { created: { id: Number(inserted.rows[0].id), secret } };
   const existing = await q.query<{ id: string }>(
-    'SELECT id FROM webhooks WHERE tenant_id = $1 AND callback_url = $2 AND event_types = $3',
-    [tenantId, input.callbackUrl, types],
+    'SELECT id FROM webhooks WHERE tenant_id = $1 AND callback_key = $2 AND event_types = $3',
+    [tenantId, callback.callbackKey, types],
   );
   return { existing: Number(existing.rows[0].id) };
 }
@@ -73,19 +88,22 @@ export async function createWebhook(
 /** Replaces a webhook's event types and callback; null when it does not exist, `{ existing }` on a clash. */
 export async function updateWebhook(
   q: Queryable,
+  keys: Keyring,
   tenantId: string,
   id: number,
   input: { eventTypes: string[]; callbackUrl: string },
 ): Promise<Webhook | { existing: number } | null> {
   const types = normalizeEventTypes(input.eventTypes);
+  const callback = storeCallback(keys, input.callbackUrl);
   const clash = await q.query<{ id: string }>(
-    'SELECT id FROM webhooks WHERE tenant_id = $1 AND callback_url = $2 AND event_types = $3 AND id <> $4',
-    [tenantId, input.callbackUrl, types, id],
+    'SELECT id FROM webhooks WHERE tenant_id = $1 AND callback_key = $2 AND event_types = $3 AND id <> $4',
+    [tenantId, callback.callbackKey, types, id],
   );
   if (clash.rows[0]) return { existing: Number(clash.rows[0].id) };
   const result = await q.query<WebhookRow>(
-    `UPDATE webhooks SET event_types = $3, callback_url = $4 WHERE tenant_id = $1 AND id = $2 RETURNING ${COLUMNS}`,
-    [tenantId, id, types, input.callbackUrl],
+    `UPDATE webhooks SET event_types = $3, callback_url = $4, callback_sealed = $5, callback_key = $6
+      WHERE tenant_id = $1 AND id = $2 RETURNING ${COLUMNS}`,
+    [tenantId, id, types, callback.callbackUrl, callback.callbackSealed, callback.callbackKey],
   );
   return result.rows[0] ? toWebhook(result.rows[0]) : null;
 }
@@ -107,14 +125,17 @@ export async function deleteAllWebhooks(q: Queryable, tenantId: string): Promise
  */
 export async function rotateWebhookSecret(
   q: Queryable,
+  keys: Keyring,
   tenantId: string,
   id: number,
 ): Promise<string | null> {
-  const result = await q.query<{ secret: string }>(
-    'UPDATE webhooks SET secret = $3 WHERE tenant_id = $1 AND id = $2 RETURNING secret',
-    [tenantId, id, newSecret()],
-  );
-  return result.rows[0]?.secret ?? null;
+  const secret = newSecret();
+  const result = await q.query('UPDATE webhooks SET secret = $3 WHERE tenant_id = $1 AND id = $2', [
+    tenantId,
+    id,
+    keys.seal(secret),
+  ]);
+  return (result.rowCount ?? 0) > 0 ? secret : null;
 }
 
 export interface NewDelivery {
@@ -156,8 +177,8 @@ export interface DueDelivery {
   id: number;
   deliveryId: string;
   webhookId: number;
-  callbackUrl: string;
-  secret: string;
+  /** The webhook's callback URL and signing secret as stored: secrets.ts opens them to send. */
+  stored: StoredWebhookSecrets;
   eventType: string;
   body: string;
   attempts: number;
@@ -179,6 +200,7 @@ export async function claimDue(
     delivery_id: string;
     webhook_id: string;
     callback_url: string;
+    callback_sealed: string | null;
     secret: string;
     event_type: string;
     body: string;
@@ -197,16 +219,15 @@ export async function claimDue(
      UPDATE webhook_deliveries d SET next_attempt_at = $2::timestamptz
        FROM due, webhooks w
       WHERE d.id = due.id AND w.id = d.webhook_id
-     RETURNING d.id, d.delivery_id, d.webhook_id, w.callback_url, w.secret, d.event_type, d.body, d.attempts,
-       d.created_at`,
+     RETURNING d.id, d.delivery_id, d.webhook_id, w.callback_url, w.callback_sealed, w.secret, d.event_type,
+       d.body, d.attempts, d.created_at`,
     [new Date(now).toISOString(), new Date(leaseUntil).toISOString(), limit],
   );
   return result.rows.map((r) => ({
     id: Number(r.id),
     deliveryId: r.delivery_id,
     webhookId: Number(r.webhook_id),
-    callbackUrl: r.callback_url,
-    secret: r.secret,
+    stored: stored(r),
     eventType: r.event_type,
     body: r.body,
     attempts: r.attempts,

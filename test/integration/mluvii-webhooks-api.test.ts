@@ -7,6 +7,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { harness, type Harness } from './harness.js';
 import type { CreatedTenant } from '../../src/tenants/repository.js';
+import { findWebhook } from '../../src/webhooks/repository.js';
+import { openCallbackUrl } from '../../src/webhooks/secrets.js';
 
 let h: Harness;
 before(async () => {
@@ -205,9 +207,12 @@ test('GET masks a callback URL password; PUT → 204 and keeps the password when
   assert.ok(!one.body.includes('p%40ss'));
   assert.equal(one.json().callbackUrl, masked);
 
-  const stored = async () =>
-    (await h.db.query<{ callback_url: string }>('SELECT callback_url FROM webhooks WHERE id = $1', [id]))
-      .rows[0].callback_url;
+  // The URL deliveries go to: the password is sealed at rest, never in the row's clear columns.
+  const stored = async () => {
+    const row = await h.db.query('SELECT * FROM webhooks WHERE id = $1', [id]);
+    assert.ok(!JSON.stringify(row.rows[0]).includes('p%40ss'), JSON.stringify(row.rows[0]));
+    return openCallbackUrl(h.app.switchboard.keys, (await findWebhook(h.db, h.tenant.id, id))!.stored);
+  };
   // Read, change the event types, write back: the password stays.
   const put = await call('PUT', `/api/v1/Webhooks/${id}`, {
     ...one.json<object>(),

@@ -142,7 +142,8 @@ async function aState(): Promise<string> {
   const rows = await h.db.query(
     `SELECT (SELECT count(*) FROM events WHERE tenant_id = $1) AS events,
             (SELECT string_agg(session_id || ':' || md5(doc::text), ',' ORDER BY session_id) FROM sessions WHERE tenant_id = $1) AS sessions,
-            (SELECT string_agg(id::text || ':' || callback_url || ':' || secret, ',') FROM webhooks WHERE tenant_id = $1) AS webhooks,
+            (SELECT string_agg(concat_ws(':', id, event_types, callback_url, callback_sealed, callback_key, secret), ',')
+               FROM webhooks WHERE tenant_id = $1) AS webhooks,
             (SELECT string_agg(file_id || ':' || sha256, ',') FROM files WHERE tenant_id = $1) AS files`,
     [h.tenant.id],
   );

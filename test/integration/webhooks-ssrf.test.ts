@@ -51,7 +51,10 @@ let sessionNo = 0;
 async function deliverTo(urls: string[], options: { allow?: string; retryWindowMs?: number } = {}) {
   const ids: number[] = [];
   for (const callbackUrl of urls) {
-    const made = await createWebhook(h.db, h.tenant.id, { eventTypes: ['SessionCreated'], callbackUrl });
+    const made = await createWebhook(h.db, h.app.switchboard.keys, h.tenant.id, {
+      eventTypes: ['SessionCreated'],
+      callbackUrl,
+    });
     assert.ok('created' in made, callbackUrl);
     ids.push(made.created.id);
   }
@@ -140,7 +143,7 @@ test('deliveries to non-public targets are blocked without a connection', async 
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     payload: `grant_type=client_credentials&client_id=${h.tenant.credentials.clientId}&client_secret=${h.tenant.credentials.clientSecret}`,
   });
-  const made = await createWebhook(h.db, h.tenant.id, {
+  const made = await createWebhook(h.db, h.app.switchboard.keys, h.tenant.id, {
     eventTypes: ['SessionEnded'],
     callbackUrl: `http://127.0.0.1:${port}/api-log`,
   });

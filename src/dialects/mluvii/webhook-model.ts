@@ -5,6 +5,10 @@
 import { Type } from '@sinclair/typebox';
 import { AppError } from '../../http/errors.js';
 import { literals } from '../../domain/events.js';
+import { maskCallbackUrl } from '../../webhooks/secrets.js';
+
+// The mask is also what the database keeps of a callback URL's password (src/webhooks/secrets.ts).
+export { maskCallbackUrl };
 
 /**
  * mluvii's `WebhookEventType` in the order of its C# declaration (mluvii.ApiModels), so a name's index is the
@@ -173,34 +177,6 @@ function isHttpUrl(text: string): boolean {
   } catch {
     return false;
   }
-}
-
-const MASK = '***';
-
-/**
- * The callback URL with its password replaced by `***`, so a listing never shows the credentials a receiver
- * put into its URL. The URL is otherwise returned as registered; an odd spelling the plain pattern does not
- * find (`https:user:pw@host`) falls back to the parser's serialization, still masked.
- */
-export function maskCallbackUrl(callbackUrl: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(callbackUrl);
-  } catch {
-    return callbackUrl;
-  }
-  if (parsed.password === '') return callbackUrl;
-  const head = /^([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^/?#\\]*)/.exec(callbackUrl);
-  if (head) {
-    const authority = head[2];
-    const at = authority.lastIndexOf('@');
-    const colon = authority.indexOf(':');
-    if (at > 0 && colon >= 0 && colon < at) {
-      return `${head[1]}${authority.slice(0, colon + 1)}${MASK}${authority.slice(at)}${callbackUrl.slice(head[0].length)}`;
-    }
-  }
-  parsed.password = MASK;
-  return parsed.href;
 }
 
 /** A stored webhook as WebhookModel: the password masked, only names of mluvii's enum. */

@@ -21,6 +21,7 @@ import {
   updateWebhook,
   type Webhook,
 } from '../../webhooks/repository.js';
+import { openCallbackUrl, openSecret } from '../../webhooks/secrets.js';
 import { callbackRefusal } from '../../webhooks/targets.js';
 import { invalid, normalizeQuery, type RawQuery } from './query.js';
 import {
@@ -43,6 +44,10 @@ const Secret = Type.Object({
   secret: Type.String({ description: 'HMAC-SHA256 key of X-Switchboard-Signature' }),
 });
 const MAX_INT32 = 2_147_483_647;
+
+/** WebhookModel of a stored webhook: its URL as stored in clear, masked (also in a row not yet sealed). */
+const model = (webhook: Webhook) =>
+  webhookModel({ id: webhook.id, eventTypes: webhook.eventTypes, callbackUrl: webhook.stored.callbackUrl });
 
 /** A webhook id from the path: an int32, else no such webhook (404, as for an unknown id). */
 function webhookId(text: string): number {
@@ -95,7 +100,7 @@ export function mluviiWebhookRoutes(scope: FastifyInstance, { deps, authenticate
       },
       onRequest: authenticate,
     },
-    async (request) => (await listWebhooks(deps.db, tenantOf(request))).map(webhookModel),
+    async (request) => (await listWebhooks(deps.db, tenantOf(request))).map(model),
   );
 
   app.post(
@@ -115,7 +120,7 @@ export function mluviiWebhookRoutes(scope: FastifyInstance, { deps, authenticate
     async (request, reply) => {
       const input = request.body as WebhookInput;
       await refuseTarget(input.callbackUrl);
-      const result = await createWebhook(deps.db, tenantOf(request), input);
+      const result = await createWebhook(deps.db, deps.keys, tenantOf(request), input);
       if ('existing' in result) return reply.code(409).send(result.existing);
       const { id, secret } = result.created;
       return reply
@@ -155,7 +160,7 @@ export function mluviiWebhookRoutes(scope: FastifyInstance, { deps, authenticate
       },
       onRequest: authenticate,
     },
-    async (request) => webhookModel(await own(request, request.params.id)),
+    async (request) => model(await own(request, request.params.id)),
   );
 
   app.put(
@@ -179,9 +184,14 @@ export function mluviiWebhookRoutes(scope: FastifyInstance, { deps, authenticate
       const input = request.body as WebhookInput;
       // A client that read the webhook, changed its event types and wrote it back sends the masked URL.
       const callbackUrl =
-        input.callbackUrl === maskCallbackUrl(stored.callbackUrl) ? stored.callbackUrl : input.callbackUrl;
+        input.callbackUrl === maskCallbackUrl(stored.stored.callbackUrl)
+          ? openCallbackUrl(deps.keys, stored.stored)
+          : input.callbackUrl;
       await refuseTarget(callbackUrl);
-      const result = await updateWebhook(deps.db, tenantOf(request), stored.id, { ...input, callbackUrl });
+      const result = await updateWebhook(deps.db, deps.keys, tenantOf(request), stored.id, {
+        ...input,
+        callbackUrl,
+      });
       if (result === null) throw new AppError('not_found', `webhook ${stored.id} not found`);
       if ('existing' in result) return reply.code(409).send(result.existing);
       return reply.code(204).send(null);
@@ -221,7 +231,7 @@ export function mluviiWebhookRoutes(scope: FastifyInstance, { deps, authenticate
       },
       onRequest: authenticate,
     },
-    async (request) => ({ secret: (await own(request, request.params.id)).secret }),
+    async (request) => ({ secret: openSecret(deps.keys, (await own(request, request.params.id)).stored) }),
   );
 
   app.post(
@@ -239,7 +249,7 @@ export function mluviiWebhookRoutes(scope: FastifyInstance, { deps, authenticate
     },
     async (request) => {
       const webhook = await own(request, request.params.id);
-      const secret = await rotateWebhookSecret(deps.db, tenantOf(request), webhook.id);
+      const secret = await rotateWebhookSecret(deps.db, deps.keys, tenantOf(request), webhook.id);
       if (secret === null) throw new AppError('not_found', `webhook ${webhook.id} not found`);
       return { secret };
     },
