@@ -36,8 +36,14 @@ export async function pendingMigrations(db: Db, migrations = loadMigrations()): 
 
 /** Applies every migration not yet recorded; returns the names applied. */
 export async function migrate(db: Db, migrations = loadMigrations()): Promise<string[]> {
-  await db.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
-    version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+  // Under the same lock as the migrations: two servers starting at once on a new database would otherwise
+  // both create the table, and IF NOT EXISTS does not stop the loser's catalog insert from failing
+  // (duplicate key in pg_type_typname_nsp_index).
+  await db.tx(async (q) => {
+    await q.query('SELECT pg_advisory_xact_lock($1)', [LOCK_KEY]);
+    await q.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+  });
   const applied: string[] = [];
   for (const migration of migrations) {
     const ran = await unbounded(() =>

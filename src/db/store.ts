@@ -149,8 +149,11 @@ async function openPostgres(options: StoreOptions): Promise<Db> {
   if (schema) {
     const admin = new pg.Client({ connectionString: options.databaseUrl });
     await admin.connect();
-    await admin.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
-    await admin.end();
+    try {
+      await admin.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    } finally {
+      await admin.end();
+    }
   }
   const settings = [
     ...(schema ? [`-c search_path=${schema}`] : []),

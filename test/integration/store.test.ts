@@ -1,6 +1,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openTestStore } from './harness.js';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { openTestStore, STORE } from './harness.js';
+import { openStore } from '../../src/db/store.js';
 import { loadMigrations, migrate } from '../../src/db/migrate.js';
 import { runMaintenance, scheduleMaintenance } from '../../src/db/maintenance.js';
 import type { Db } from '../../src/db/store.js';
@@ -20,6 +23,32 @@ test('migrations are recorded once; concurrent re-runs apply nothing', async () 
     recorded.rows.map((r) => r.name),
     loadMigrations().map((m) => m.name),
   );
+});
+
+test('servers starting at once on a new database: each migration applied once, no start fails', async () => {
+  // Separate connections, as separate server processes have (PostgreSQL; the embedded store has one).
+  const url = process.env.TEST_DATABASE_URL;
+  const schema = `t_${randomBytes(6).toString('hex')}`;
+  const stores: Db[] = [];
+  for (let i = 0; i < (STORE === 'postgres' ? 3 : 1); i++)
+    stores.push(await openStore(STORE === 'postgres' ? { databaseUrl: url!, schema } : {}));
+  try {
+    for (let round = 0; round < (STORE === 'postgres' ? 5 : 1); round++) {
+      if (round > 0) await stores[0].query('DROP TABLE schema_migrations');
+      const results = await Promise.all(
+        stores.map((db) => migrate(db, [{ version: 1, name: '001_x.sql', sql: 'SELECT 1' }])),
+      );
+      assert.equal(results.flat().length, 1, 'applied by exactly one of them');
+    }
+  } finally {
+    for (const db of stores) await db.close();
+    if (STORE === 'postgres') {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      await client.query(`DROP SCHEMA ${schema} CASCADE`);
+      await client.end();
+    }
+  }
 });
 
 test('a failing migration rolls back alone and names itself', async () => {
