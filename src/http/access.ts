@@ -184,7 +184,7 @@ export function accessOfRoute(method: string, url: string): Access {
  * (`config: { access }`, as the tests' own probe routes do).
  */
 export function declareAccess(route: RouteOptions): void {
-  if ((route.config)?.access !== undefined) return;
+  if (route.config?.access !== undefined) return;
   const methods = [route.method].flat();
   const accesses = new Set(methods.map((method) => accessOfRoute(method, route.url)));
   if (accesses.size !== 1)
