@@ -99,6 +99,20 @@ export function instantOf(
   return matching[0] ?? Math.min(...candidates);
 }
 
+const QUARTER_MS = 900_000;
+
+/**
+ * "Today so far" for the live routes: from local midnight in `timeZone` to the end of the quarter hour that
+ * holds `now` (the rollups' finest step), so a report over it counts everything up to now.
+ */
+export function todaySoFar(now: number, timeZone: string): { from: number; to: number } {
+  const l = local(now, timeZone);
+  return {
+    from: instantOf(l.year, l.month, l.day, 0, 0, timeZone),
+    to: Math.floor(now / QUARTER_MS) * QUARTER_MS + QUARTER_MS,
+  };
+}
+
 /**
  * The zone's UTC offset (minutes) at any instant of [from, to], from a handful of Intl calls: the offset is
  * sampled every 6 hours and each change is narrowed down to its 15-minute step (zones change offset on the

@@ -4,7 +4,7 @@
  * midnight, the same numbers `/v1/analytics/queues` gives for today).
  */
 import type { Queryable } from '../db/store.js';
-import { instantOf, local } from '../analytics/intervals.js';
+import { todaySoFar } from '../analytics/intervals.js';
 import { queueReport } from '../analytics/report.js';
 import { loadSlLookup } from '../analytics/sl-settings.js';
 import { operatorsByQueue } from '../operators/live.js';
@@ -13,6 +13,8 @@ export interface LiveQueue {
   queue: { id: number; name: string | null };
   waiting: number;
   longestWaitMs: number | null;
+  /** The queue's sessions in progress now, by status (`waiting` is IN_QUEUE + WAITING). */
+  inProgress: Record<InProgressStatus, number>;
   /** Operators serving the queue (offered or served one of its sessions) by current OperatorStateKind. */
   operators: Record<string, number>;
   /** The queue's service-level settings in effect now (docs/metrics.md#service-level-settings). */
@@ -28,7 +30,12 @@ export interface LiveQueue {
   };
 }
 
-const QUARTER = 900_000;
+/** The mluvii statuses of a session not yet over (ACW: the guest has gone, an operator is still wrapping up). */
+export const IN_PROGRESS = ['CREATED', 'IN_QUEUE', 'WAITING', 'BCW', 'ACTIVE', 'ACW'] as const;
+export type InProgressStatus = (typeof IN_PROGRESS)[number];
+
+const noneInProgress = () =>
+  Object.fromEntries(IN_PROGRESS.map((s) => [s, 0])) as Record<InProgressStatus, number>;
 
 export async function liveQueues(
   q: Queryable,
@@ -36,39 +43,51 @@ export async function liveQueues(
   now: number,
   timeZone: string,
 ): Promise<{ asOf: string; timeZone: string; queues: LiveQueue[] }> {
-  const l = local(now, timeZone);
-  const midnight = instantOf(l.year, l.month, l.day, 0, 0, timeZone);
   const today = await queueReport(q, tenantId, {
-    from: midnight,
-    to: Math.floor(now / QUARTER) * QUARTER + QUARTER,
+    ...todaySoFar(now, timeZone),
     timeZone,
     interval: 'ALL',
     groups: [],
     channels: [],
   });
-  const waiting = await q.query<{ queue_id: number; waiting: number; since: string | null }>(
-    `SELECT (analytics -> 'queue' ->> 'q')::integer AS queue_id, count(*) AS waiting,
+  // Every session in progress (the status index; CLOSED and BLACKLISTED are the only final statuses), and
+  // for those waiting, when their wait began.
+  const open = await q.query<{ queue_id: number; status: InProgressStatus; n: string; since: string | null }>(
+    `SELECT (analytics -> 'queue' ->> 'q')::integer AS queue_id, status, count(*) AS n,
             min((SELECT min((r ->> 'timestamp')::bigint) FROM jsonb_array_elements(doc -> 'routing') AS r
-                  WHERE r ->> 'activityType' IN ('RoutingRequestCreated', 'EnteredGroupQueue'))) AS since
+                  WHERE r ->> 'activityType' IN ('RoutingRequestCreated', 'EnteredGroupQueue'))
+               ) FILTER (WHERE status = ANY('{IN_QUEUE,WAITING}'::text[])) AS since
        FROM sessions
-      WHERE tenant_id = $1 AND status = ANY('{IN_QUEUE,WAITING}'::text[]) AND ended IS NULL
+      WHERE tenant_id = $1 AND status = ANY($2::text[])
         AND analytics -> 'queue' IS NOT NULL AND analytics -> 'queue' <> 'null'::jsonb
-      GROUP BY 1`,
-    [tenantId],
+      GROUP BY 1, 2`,
+    [tenantId, IN_PROGRESS],
   );
   const states = await operatorsByQueue(q, tenantId);
   const settings = await loadSlLookup(q, tenantId);
-  const waits = new Map(waiting.rows.map((r) => [Number(r.queue_id), r]));
+  const inProgress = new Map<number, Record<InProgressStatus, number>>();
+  const waitSince = new Map<number, number>();
+  for (const row of open.rows) {
+    const queueId = Number(row.queue_id);
+    let counts = inProgress.get(queueId);
+    if (!counts) inProgress.set(queueId, (counts = noneInProgress()));
+    counts[row.status] = Number(row.n);
+    if (row.since !== null) {
+      waitSince.set(queueId, Math.min(Number(row.since), waitSince.get(queueId) ?? Infinity));
+    }
+  }
   return {
     asOf: new Date(now).toISOString(),
     timeZone,
     queues: today.rows.map((row) => {
-      const w = waits.get(row.queue.id);
+      const counts = inProgress.get(row.queue.id) ?? noneInProgress();
+      const since = waitSince.get(row.queue.id);
       const sl = settings(row.queue.id, now);
       return {
         queue: row.queue,
-        waiting: Number(w?.waiting ?? 0),
-        longestWaitMs: w?.since ? Math.max(0, now - Number(w.since)) : null,
+        waiting: counts.IN_QUEUE + counts.WAITING,
+        longestWaitMs: since === undefined ? null : Math.max(0, now - since),
+        inProgress: counts,
         operators: states.get(row.queue.id) ?? {},
         sl: {
           thresholdSeconds: sl.thresholdMs / 1000,

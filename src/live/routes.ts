@@ -15,7 +15,7 @@ import { clientById } from '../tenants/repository.js';
 import { admit } from '../http/access.js';
 import { tenantChangesAfter, type Change } from './changes.js';
 import type { LiveHub } from './hub.js';
-import { liveQueues } from './queues.js';
+import { IN_PROGRESS, liveQueues } from './queues.js';
 import { queueFeed } from './queue-feed.js';
 import { liveOperators } from '../operators/live.js';
 import { OPERATOR_STATES } from '../operators/model.js';
@@ -158,12 +158,7 @@ export function liveRoutes(fastify: FastifyInstance, deps: AppDeps, hub: LiveHub
           { field: 'Last-Event-ID', message: 'not a change id' },
         ]);
       }
-      const timeZone = query.timeZone ?? 'UTC';
-      if (!isIanaZone(timeZone)) {
-        throw new AppError('validation_failed', `timeZone: '${timeZone}' is not an IANA zone name`, [
-          { field: 'timeZone', message: 'not an IANA zone name' },
-        ]);
-      }
+      const timeZone = todayZone(query.timeZone);
       // Queue snapshots go to subscribers of the whole tenant or of one queue (not of a session or operator).
       const wantsQueues = query.sessionId === undefined && query.operator === undefined;
       // A removal has no summary left to filter on: it reaches every subscriber of the tenant that might
@@ -291,6 +286,10 @@ export function liveRoutes(fastify: FastifyInstance, deps: AppDeps, hub: LiveHub
                 queue: Type.Object({ id: Type.Integer(), name: Type.Union([Type.String(), Type.Null()]) }),
                 waiting: Type.Integer(),
                 longestWaitMs: Type.Union([Type.Integer(), Type.Null()]),
+                inProgress: Type.Object(
+                  Object.fromEntries(IN_PROGRESS.map((status) => [status, Type.Integer()])),
+                  { description: "the queue's sessions in progress now, by status" },
+                ),
                 operators: Type.Record(Type.String(), Type.Integer()),
                 sl: Type.Object(
                   {
@@ -322,12 +321,7 @@ export function liveRoutes(fastify: FastifyInstance, deps: AppDeps, hub: LiveHub
       },
     },
     async (request) => {
-      const timeZone = request.query.timeZone ?? 'UTC';
-      if (!isIanaZone(timeZone)) {
-        throw new AppError('validation_failed', `timeZone: '${timeZone}' is not an IANA zone name`, [
-          { field: 'timeZone', message: 'not an IANA zone name' },
-        ]);
-      }
+      const timeZone = todayZone(request.query.timeZone);
       return liveQueues(deps.db, request.principal!.tenant.id, deps.now(), timeZone);
     },
   );
@@ -386,12 +380,7 @@ export function liveRoutes(fastify: FastifyInstance, deps: AppDeps, hub: LiveHub
       },
     },
     async (request) => {
-      const timeZone = request.query.timeZone ?? 'UTC';
-      if (!isIanaZone(timeZone)) {
-        throw new AppError('validation_failed', `timeZone: '${timeZone}' is not an IANA zone name`, [
-          { field: 'timeZone', message: 'not an IANA zone name' },
-        ]);
-      }
+      const timeZone = todayZone(request.query.timeZone);
       return liveOperators(deps.db, request.principal!.tenant.id, deps.now(), timeZone);
     },
   );
@@ -401,4 +390,15 @@ export function liveRoutes(fastify: FastifyInstance, deps: AppDeps, hub: LiveHub
     for (const res of open) res.destroy();
     await hub.close();
   });
+}
+
+/** The zone whose midnight starts "today" (default UTC); anything but an IANA name is a 400. */
+function todayZone(given: string | undefined): string {
+  const timeZone = given ?? 'UTC';
+  if (!isIanaZone(timeZone)) {
+    throw new AppError('validation_failed', `timeZone: '${timeZone}' is not an IANA zone name`, [
+      { field: 'timeZone', message: 'not an IANA zone name' },
+    ]);
+  }
+  return timeZone;
 }

@@ -4,7 +4,7 @@
  * (the open sessions, found through the status index).
  */
 import type { Queryable } from '../db/store.js';
-import { instantOf, local } from '../analytics/intervals.js';
+import { todaySoFar } from '../analytics/intervals.js';
 import { operatorReport } from '../analytics/report.js';
 import type { OperatorState } from './model.js';
 import { liveRows } from './repository.js';
@@ -27,7 +27,6 @@ export interface LiveOperatorRow extends LiveOperator {
   today: OperatorToday;
 }
 
-const QUARTER = 900_000;
 const NOTHING_YET: OperatorToday = {
   handled: 0,
   talkMs: 0,
@@ -49,13 +48,11 @@ export async function liveOperators(
 ): Promise<{ asOf: string; timeZone: string; operators: LiveOperatorRow[] }> {
   const rows = await liveRows(q, tenantId);
   // Today so far: the operator report from local midnight (rollups and state spans, never the sessions).
-  const l = local(now, timeZone);
   const report = await operatorReport(
     q,
     tenantId,
     {
-      from: instantOf(l.year, l.month, l.day, 0, 0, timeZone),
-      to: Math.floor(now / QUARTER) * QUARTER + QUARTER,
+      ...todaySoFar(now, timeZone),
       timeZone,
       interval: 'ALL',
       groups: [],

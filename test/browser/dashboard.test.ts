@@ -184,6 +184,13 @@ test('sign-in opens the wallboard with the numbers of /v1/live/queues', async ()
       await tile.locator('[data-field="slFraction"]').innerText(),
       `${q.today.answeredWithinSl} of ${q.today.slCounted} within ${q.sl.thresholdSeconds} s`,
     );
+    const shown = { BCW: 'before call', ACTIVE: 'talking', ACW: 'after-call work' } as const;
+    for (const [status, name] of Object.entries(shown)) {
+      assert.equal(
+        await tile.locator(`[data-field="inProgress"] [data-status="${status}"]`).innerText(),
+        `${name} ${q.inProgress[status]}`,
+      );
+    }
     // The goal is the queue's own setting.
     assert.match(
       await tile.locator('[data-field="serviceLevel"]').locator('xpath=..').locator('dt').innerText(),

@@ -4,10 +4,8 @@ import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
-import pg from 'pg';
-import { STORE } from './harness.js';
+import { freshSchemaUrl, STORE } from './harness.js';
 import { validateBatch } from '../../src/domain/validate.js';
 
 const run = promisify(execFile);
@@ -25,19 +23,8 @@ after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 /** Where the CLI should store: a fresh data dir, or a fresh schema of the test PostgreSQL server. */
 async function storeArgs(): Promise<{ args: string[]; cleanup: () => Promise<void> }> {
   if (STORE === 'embedded') return { args: ['--data', tempDir()], cleanup: () => Promise.resolve() };
-  const schema = `cli_${randomBytes(5).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
-  await admin.connect();
-  await admin.query(`CREATE SCHEMA ${schema}`);
-  const url = new URL(process.env.TEST_DATABASE_URL!);
-  url.searchParams.set('options', `-c search_path=${schema}`);
-  return {
-    args: ['--database-url', url.toString()],
-    cleanup: async () => {
-      await admin.query(`DROP SCHEMA ${schema} CASCADE`);
-      await admin.end();
-    },
-  };
+  const schema = await freshSchemaUrl('cli');
+  return { args: ['--database-url', schema.url], cleanup: schema.drop };
 }
 
 test('tenant create --json prints the tenant and its credentials', async () => {

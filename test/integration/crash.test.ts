@@ -17,9 +17,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
-import { harness, STORE } from './harness.js';
+import { freshSchemaUrl, harness, STORE } from './harness.js';
 import { rng, simulate } from '../../src/simulator/simulate.js';
 import type { SessionEvent } from '../../src/domain/events.js';
 import { openConfiguredStore } from '../../src/server.js';
@@ -110,19 +108,11 @@ async function storeFor(data: string): Promise<{
 }> {
   if (STORE === 'embedded')
     return { args: ['--data', data], databaseUrl: undefined, cleanup: () => Promise.resolve() };
-  const schema = `crash_${randomBytes(5).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
-  await admin.connect();
-  await admin.query(`CREATE SCHEMA ${schema}`);
-  const url = new URL(process.env.TEST_DATABASE_URL!);
-  url.searchParams.set('options', `-c search_path=${schema}`);
+  const schema = await freshSchemaUrl('crash');
   return {
-    args: ['--data', data, '--database-url', url.toString()],
-    databaseUrl: url.toString(),
-    cleanup: async () => {
-      await admin.query(`DROP SCHEMA ${schema} CASCADE`);
-      await admin.end();
-    },
+    args: ['--data', data, '--database-url', schema.url],
+    databaseUrl: schema.url,
+    cleanup: schema.drop,
   };
 }
 

@@ -57,6 +57,28 @@ export async function openTestStore(below = Infinity): Promise<{ db: Db; drop: (
   };
 }
 
+/**
+ * A fresh, empty schema on the test PostgreSQL server, for tests that start the server or the command line as
+ * a child process: the database URL that selects it, and `drop` to remove it.
+ */
+export async function freshSchemaUrl(prefix: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const base = process.env.TEST_DATABASE_URL;
+  assert.ok(base, 'TEST_DATABASE_URL must be set for TEST_STORE=postgres');
+  const schema = `${prefix}_${randomBytes(5).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  const url = new URL(base);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  return {
+    url: url.toString(),
+    drop: async () => {
+      await admin.query(`DROP SCHEMA ${schema} CASCADE`);
+      await admin.end();
+    },
+  };
+}
+
 export async function harness(options: Partial<AppOptions> = {}): Promise<Harness> {
   const { db, drop } = await openTestStore();
   const blobDir = mkdtempSync(join(tmpdir(), 'switchboard-blobs-'));

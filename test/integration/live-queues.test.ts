@@ -65,6 +65,8 @@ test('now: who waits and for how long; today so far equals the analytics for tod
       queue: { id: 1, name: 'Support' },
       waiting: 2,
       longestWaitMs: 120_000,
+      // W1 queued, W2 offered to operator 8, ANS accepted and talking to operator 7 without a guest yet.
+      inProgress: { CREATED: 0, IN_QUEUE: 1, WAITING: 1, BCW: 1, ACTIVE: 0, ACW: 0 },
       operators: {},
       sl: { thresholdSeconds: 20, shortAbandonSeconds: 5, abandonsCount: true, goal: 0.8 },
       today: {
@@ -103,6 +105,24 @@ test('now: who waits and for how long; today so far equals the analytics for tod
   const after = (await live()).json().queues[0];
   assert.equal(after.waiting, 1);
   assert.equal(after.longestWaitMs, 60_000, 'W2 has waited since 09:59:30');
+  assert.deepEqual(after.inProgress, { CREATED: 0, IN_QUEUE: 0, WAITING: 1, BCW: 2, ACTIVE: 0, ACW: 0 });
+  // The guest joins ANS (two-way talk), then leaves it; operator 7 wraps up (ACW) and concludes.
+  await h.ingest([
+    ev('ANS', 'operator.joined', '2026-05-04T10:00:11Z', { operator: { id: '7' } }),
+    ev('ANS', 'guest.joined', '2026-05-04T10:00:26Z'),
+  ]);
+  assert.equal((await live()).json().queues[0].inProgress.ACTIVE, 1);
+  await h.ingest([ev('ANS', 'session.ended', '2026-05-04T10:00:27Z')]);
+  assert.deepEqual((await live()).json().queues[0].inProgress, {
+    CREATED: 0,
+    IN_QUEUE: 0,
+    WAITING: 1,
+    BCW: 1,
+    ACTIVE: 0,
+    ACW: 1,
+  });
+  await h.ingest([ev('ANS', 'operator.concluded', '2026-05-04T10:00:40Z', { operator: { id: '7' } })]);
+  assert.equal((await live()).json().queues[0].inProgress.ACW, 0, 'concluded: the session is over');
   assert.equal(after.today.answered, 2);
   // Another zone's "today" starts at its own midnight: in Tokyo (+09:00) it began at 15:00 UTC yesterday.
   assert.equal((await live('?timeZone=Asia/Tokyo')).json().queues[0].today.offered, 5);

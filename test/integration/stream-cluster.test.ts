@@ -8,9 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
-import { STORE } from './harness.js';
+import { freshSchemaUrl, STORE } from './harness.js';
 
 const BIN = new URL('../../../bin/switchboard.js', import.meta.url).pathname;
 const ADMIN = 'admin-token-for-the-cluster-test';
@@ -75,18 +73,13 @@ test(
   'two processes on one PostgreSQL: a change taken in by one reaches the streams of both',
   { skip: STORE !== 'postgres' && 'PostgreSQL only: the embedded store serves one process' },
   async () => {
-    const schema = `cluster_${randomBytes(5).toString('hex')}`;
-    const admin = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
-    await admin.connect();
-    await admin.query(`CREATE SCHEMA ${schema}`);
-    const url = new URL(process.env.TEST_DATABASE_URL!);
-    url.searchParams.set('options', `-c search_path=${schema}`);
+    const schema = await freshSchemaUrl('cluster');
     const data = mkdtempSync(join(tmpdir(), 'switchboard-cluster-'));
     const servers: ChildProcess[] = [];
     try {
       const [a, b] = await Promise.all([
-        serve(url.toString(), join(data, 'a')),
-        serve(url.toString(), join(data, 'b')),
+        serve(schema.url, join(data, 'a')),
+        serve(schema.url, join(data, 'b')),
       ]);
       servers.push(a.child, b.child);
       const tenant = (await (
@@ -137,8 +130,7 @@ test(
           (c) => new Promise((resolve) => (c.exitCode !== null ? resolve(null) : c.once('exit', resolve))),
         ),
       );
-      await admin.query(`DROP SCHEMA ${schema} CASCADE`);
-      await admin.end();
+      await schema.drop();
       rmSync(data, { recursive: true, force: true });
     }
   },

@@ -72,6 +72,8 @@ export interface LiveQueue {
   queue: { id: number; name: string | null };
   waiting: number;
   longestWaitMs: number | null;
+  /** Sessions not over yet, by mluvii SessionStatus (waiting = IN_QUEUE + WAITING). */
+  inProgress: Record<'CREATED' | 'IN_QUEUE' | 'WAITING' | 'BCW' | 'ACTIVE' | 'ACW', number>;
   operators: Record<string, number>;
   /** The queue's service-level settings in effect now (goal 0–1). */
   sl: { thresholdSeconds: number; shortAbandonSeconds: number; abandonsCount: boolean; goal: number };

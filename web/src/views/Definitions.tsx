@@ -18,6 +18,13 @@ const LIVE = [
     text: 'how long the longest-waiting of those sessions has waited since it entered the queue',
     source: 'docs/live.md#get-v1livequeues',
   },
+  {
+    id: 'live.inProgress',
+    name: 'inProgress',
+    group: 'Live queues',
+    text: "the queue's sessions not over yet, by status: before call (accepted, the guest not in yet), talking, after-call work",
+    source: 'docs/live.md#get-v1livequeues',
+  },
 ];
 
 export function Definitions(props: { focus?: string | undefined }) {

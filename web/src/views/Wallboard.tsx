@@ -7,6 +7,13 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, qs, type LiveQueues, type SessionSummary } from '../api.js';
 import { browserZone, count, duration, Num, percent, time } from '../format.js';
 
+/** The in-progress states a tile shows (waiting ones have their own numbers above). */
+const IN_PROGRESS_SHOWN = [
+  ['BCW', 'before call'],
+  ['ACTIVE', 'talking'],
+  ['ACW', 'after-call work'],
+] as const;
+
 /**
  * The colours: each queue's own service-level settings (`sl` of /v1/live/queues: its threshold and goal, set
  * through /v1/settings/service-level); a wait three times the threshold, or SL 15 points under the goal, is
@@ -181,6 +188,16 @@ export function Wallboard() {
                   </dd>
                 </div>
               </dl>
+              <p class="operators" data-field="inProgress">
+                <Num metric="live.inProgress" label="in progress">
+                  In progress:
+                </Num>{' '}
+                {IN_PROGRESS_SHOWN.map(([status, name]) => (
+                  <span class="chip" key={status} data-status={status}>
+                    {name} {count(q.inProgress[status])}
+                  </span>
+                ))}
+              </p>
               <p class="operators">
                 Operators:{' '}
                 {states.length === 0
