@@ -1,19 +1,24 @@
-/**
- * Texts computed ahead of time by `rememberCanonical` (intake computes a batch's in slices, between which the
- * event loop runs). Keyed by the object itself: only objects nobody changes afterwards are remembered.
- */
-const remembered = new WeakMap<object, string>();
+import { createHash } from 'node:crypto';
 
-/** Computes and keeps `value`'s canonical text, so a later `canonicalJson(value)` costs a lookup. */
-export function rememberCanonical(value: object): void {
-  remembered.set(value, canonicalJson(value));
+/**
+ * Content hashes computed ahead of time by `rememberContentHash` (intake computes a batch's in slices, between
+ * which the event loop runs). Keyed by the object itself: only objects nobody changes afterwards are remembered.
+ */
+const rememberedHashes = new WeakMap<object, string>();
+
+/** SHA-256 (hex) of `value`'s canonical JSON: equal content, equal hash, whatever the key order. */
+export function contentHash(value: object): string {
+  return rememberedHashes.get(value) ?? createHash('sha256').update(canonicalJson(value)).digest('hex');
+}
+
+/** Computes and keeps `value`'s content hash, so that a later `contentHash(value)` costs a lookup. */
+export function rememberContentHash(value: object): void {
+  rememberedHashes.set(value, contentHash(value));
 }
 
 /** Canonical JSON (keys sorted at every level): equal content gives equal text, whatever the key order. */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  const known = remembered.get(value);
-  if (known !== undefined) return known;
   // Plain loops and concatenation: this runs for every event taken in (it is the input of its content hash).
   if (Array.isArray(value)) {
     let out = '[';

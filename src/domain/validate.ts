@@ -2,7 +2,8 @@
  * Validation of incoming native events: every bad event is reported by index and field, so a producer can
  * fix a whole batch in one round trip.
  */
-import { rememberCanonical } from './canonical.js';
+import { rememberContentHash } from './canonical.js';
+import { LoopTurns } from '../loop-turns.js';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import type { TSchema } from '@sinclair/typebox';
 import {
@@ -109,26 +110,20 @@ export function validateBatch(raw: readonly unknown[]): BatchValidation {
   return { ok: true, events: raw as SessionEvent[] };
 }
 
-/** The longest a slice of `validateBatchSliced` runs before the event loop gets a turn. */
-const SLICE_MS = 10;
-
 /**
  * `validateBatch` in slices of about 10 ms with the event loop running between them, also computing each
- * valid event's canonical text (`rememberCanonical`): a 10,000-event batch otherwise holds the loop for
+ * valid event's content hash (`rememberContentHash`): a 10,000-event batch otherwise holds the loop for
  * hundreds of milliseconds. The result is remembered for the next `validateBatch(raw)`, which the intake
  * service calls, so the work is not done twice. `raw` must not change until then.
  */
 export async function validateBatchSliced(raw: readonly unknown[]): Promise<BatchValidation> {
   const errors: EventError[] = [];
-  let sliceStart = performance.now();
+  const turns = new LoopTurns();
   for (let index = 0; index < raw.length; index++) {
-    if (index % 50 === 49 && performance.now() - sliceStart >= SLICE_MS) {
-      await new Promise((resolve) => setImmediate(resolve));
-      sliceStart = performance.now();
-    }
+    if (turns.due()) await turns.next();
     const found = checkEvent(raw[index], index);
     if (found.length > 0) errors.push(...found);
-    else if (errors.length === 0) rememberCanonical(raw[index] as object);
+    else if (errors.length === 0) rememberContentHash(raw[index] as object);
   }
   const result: BatchValidation =
     errors.length > 0 ? { ok: false, errors } : { ok: true, events: raw as SessionEvent[] };

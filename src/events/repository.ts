@@ -4,6 +4,7 @@ import type { Queryable } from '../db/store.js';
 import type { SessionEvent } from '../domain/events.js';
 import { botIdsOf, type Session } from '../domain/session.js';
 import { sessionDurations } from '../domain/durations.js';
+import { jsonArrays, LoopTurns } from '../loop-turns.js';
 
 export interface StoredEvent {
   event: SessionEvent;
@@ -38,6 +39,23 @@ export async function lockSessions(q: Queryable, keys: string[]): Promise<void> 
  */
 export function eventKey(tenantId: string, id: string): string {
   return createHash('md5').update(`${tenantId}:${id}`).digest().readBigInt64BE(0).toString();
+}
+
+/** The event keys of one tenant's ids, each computed once (a batch needs them twice). */
+export class EventKeys {
+  private readonly known = new Map<string, string>();
+  constructor(private readonly tenantId: string) {}
+
+  key(id: string): string {
+    let key = this.known.get(id);
+    if (key === undefined) this.known.set(id, (key = eventKey(this.tenantId, id)));
+    return key;
+  }
+
+  /** The keys of `ids`, computed in slices of the event loop. */
+  of(ids: string[], turns: LoopTurns): Promise<string[]> {
+    return turns.map(ids, (id) => this.key(id));
+  }
 }
 
 /** Events per row of `session_events`: a long session rewrites at most this many when it grows. */
@@ -126,39 +144,47 @@ export async function storedElsewhere(
   q: Queryable,
   tenantId: string,
   ids: string[],
+  keys: string[] = ids.map((id) => eventKey(tenantId, id)),
 ): Promise<Map<string, string>> {
   if (ids.length === 0) return new Map();
   const result = await q.query<{ id: string; session_id: string }>(
     'SELECT id, session_id FROM stored_event_sessions($1, $2::bigint[], $3::text[])',
-    [tenantId, ids.map((id) => eventKey(tenantId, id)), ids],
+    [tenantId, keys, ids],
   );
   return new Map(result.rows.map((r) => [r.id, r.session_id]));
 }
 
-/** Writes (inserts or replaces) these chunks of these sessions' stored events. */
+/**
+ * Writes (inserts or replaces) these chunks of these sessions' stored events: one statement per million
+ * characters of JSON, each row serialised in its own slice of the event loop.
+ */
 export async function writeChunks(
   q: Queryable,
   tenantId: string,
   chunks: { sessionId: string; chunk: EventChunk }[],
+  keys = new EventKeys(tenantId),
+  turns = new LoopTurns(),
 ): Promise<void> {
   if (chunks.length === 0) return;
-  // One JSON parameter: each chunk's events travel as a JSON value and are stored as its text.
-  const rows = chunks.map(({ sessionId, chunk }) => ({
+  // JSON parameters: each chunk's events travel as a JSON value and are stored as its text.
+  const row = ({ sessionId, chunk }: { sessionId: string; chunk: EventChunk }) => ({
     session_id: sessionId,
     chunk: chunk.chunk,
-    id_keys: chunk.events.map((e) => eventKey(tenantId, e.id)),
+    id_keys: chunk.events.map((e) => keys.key(e.id)),
     events: chunk.events,
     kept_hashes: chunk.keptHashes,
-  }));
-  await q.query(
-    `INSERT INTO session_events (tenant_id, session_id, chunk, id_keys, events, kept_hashes)
-     SELECT $1, r.session_id, r.chunk, r.id_keys, r.events, r.kept_hashes
-       FROM json_to_recordset($2::json)
-         AS r(session_id text, chunk integer, id_keys bigint[], events json, kept_hashes jsonb)
-     ON CONFLICT (tenant_id, session_id, chunk) DO UPDATE
-       SET id_keys = EXCLUDED.id_keys, events = EXCLUDED.events, kept_hashes = EXCLUDED.kept_hashes`,
-    [tenantId, JSON.stringify(rows)],
-  );
+  });
+  for (const json of await jsonArrays(chunks, row, turns)) {
+    await q.query(
+      `INSERT INTO session_events (tenant_id, session_id, chunk, id_keys, events, kept_hashes)
+       SELECT $1, r.session_id, r.chunk, r.id_keys, r.events, r.kept_hashes
+         FROM json_to_recordset($2::json)
+           AS r(session_id text, chunk integer, id_keys bigint[], events json, kept_hashes jsonb)
+       ON CONFLICT (tenant_id, session_id, chunk) DO UPDATE
+         SET id_keys = EXCLUDED.id_keys, events = EXCLUDED.events, kept_hashes = EXCLUDED.kept_hashes`,
+      [tenantId, json],
+    );
+  }
 }
 
 /** The current projections of these sessions. */
@@ -179,16 +205,18 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 
 /**
  * Writes (inserts or replaces) the projected rows of these sessions and adds their tag names to the tenant's
- * catalogue. Answers each session's integer id (mluvii's `id`).
+ * catalogue (one statement per million characters of JSON, each row serialised in its own slice of the event
+ * loop). Answers each session's integer id (mluvii's `id`).
  */
 export async function upsertSessions(
   q: Queryable,
   tenantId: string,
   sessions: Session[],
   analytics: Map<string, unknown> = new Map(),
+  turns = new LoopTurns(),
 ): Promise<Map<string, number>> {
   if (sessions.length === 0) return new Map();
-  const rows = sessions.map((s) => {
+  const row = (s: Session) => {
     const d = sessionDurations(s);
     return {
       session_id: s.sessionId,
@@ -218,9 +246,11 @@ export async function upsertSessions(
       analytics: analytics.get(s.sessionId) ?? null,
       doc: s,
     };
-  });
-  const result = await q.query<{ session_id: string; id: string }>(
-    `INSERT INTO sessions (tenant_id, session_id, channel, source, direction, status, created, started, guest_joined,
+  };
+  const ids = new Map<string, number>();
+  for (const json of await jsonArrays(sessions, row, turns)) {
+    const result = await q.query<{ session_id: string; id: string }>(
+      `INSERT INTO sessions (tenant_id, session_id, channel, source, direction, status, created, started, guest_joined,
         ended, d_created, d_in_queue, d_waiting, d_bcw, d_active, d_acw, d_ring, d_waited, operator_ids,
         operator_user_ids, group_ids, bot_ids, containment, event_count, last_event_at, analytics, doc)
      SELECT $1, r.session_id, r.channel, r.source, r.direction, r.status, r.created, r.started, r.guest_joined,
@@ -242,8 +272,10 @@ export async function upsertSessions(
         last_event_at = EXCLUDED.last_event_at, analytics = EXCLUDED.analytics, doc = EXCLUDED.doc,
         updated_at = now()
      RETURNING session_id, id`,
-    [tenantId, JSON.stringify(rows)],
-  );
+      [tenantId, json],
+    );
+    for (const r of result.rows) ids.set(r.session_id, Number(r.id));
+  }
   // Sorted, so concurrent batches insert shared names in one order and cannot deadlock on them.
   const tagNames = [...new Set(sessions.flatMap((s) => s.tags.map((t) => t.name)))].sort();
   if (tagNames.length > 0) {
@@ -252,5 +284,5 @@ export async function upsertSessions(
       tagNames,
     ]);
   }
-  return new Map(result.rows.map((r) => [r.session_id, Number(r.id)]));
+  return ids;
 }

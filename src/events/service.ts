@@ -2,9 +2,9 @@
  * Event intake: atomic, idempotent batches. Either every event of a batch is stored and every touched session
  * re-projected in the same transaction, or nothing is.
  */
-import { createHash } from 'node:crypto';
 import type { Db, Queryable } from '../db/store.js';
-import { canonicalJson } from '../domain/canonical.js';
+import { contentHash } from '../domain/canonical.js';
+import { LoopTurns } from '../loop-turns.js';
 import type { SessionEvent } from '../domain/events.js';
 import { recordChanges } from '../live/changes.js';
 import { contributionOf } from '../analytics/contribution.js';
@@ -34,6 +34,7 @@ import {
   upsertSessions,
   writeChunks,
   EventArchive,
+  EventKeys,
   type EventChunk,
   type StoredEvent,
 } from './repository.js';
@@ -48,9 +49,9 @@ export interface IngestResult {
   sessions: Session[];
 }
 
-/** An event ready to store: its canonical text (key order never matters) and that text's SHA-256. */
+/** An event ready to store with its content hash (key order never matters). */
 export function storedEvent(event: SessionEvent): StoredEvent {
-  return { event, hash: createHash('sha256').update(canonicalJson(event)).digest('hex') };
+  return { event, hash: contentHash(event) };
 }
 
 function conflict(ids: string[]): AppError {
@@ -168,6 +169,8 @@ export async function storeBatch(
   );
   const batch = prepared.events;
   let duplicates = prepared.duplicates + operators.duplicates;
+  // Everything done per event or per session below runs in slices of the event loop (src/loop-turns.ts).
+  const turns = new LoopTurns();
   const sessionIds = [...new Set(batch.map((e) => e.event.sessionId))];
   await lockSessions(q, sessionLockKeys(tenantId, sessionIds));
 
@@ -181,13 +184,12 @@ export async function storeBatch(
     else if (prepared.idsFromContent || (stored.keptHash ?? storedEvent(stored.event).hash) === e.hash)
       duplicates++;
     else differing.push(e.event.id);
+    if (turns.due()) await turns.next();
   }
   // An id the tenant stored in another session: its content differs (the session id is part of it).
-  const elsewhere = await storedElsewhere(
-    q,
-    tenantId,
-    candidates.map((e) => e.event.id),
-  );
+  const keys = new EventKeys(tenantId);
+  const candidateIds = candidates.map((e) => e.event.id);
+  const elsewhere = await storedElsewhere(q, tenantId, candidateIds, await keys.of(candidateIds, turns));
   for (const id of elsewhere.keys()) {
     if (prepared.idsFromContent) duplicates++;
     else differing.push(id);
@@ -206,14 +208,17 @@ export async function storeBatch(
     const archive = archives.get(sessionId) ?? new EventArchive();
     for (const chunk of archive.append(events)) written.push({ sessionId, chunk });
     sessions.push(project(archive.events)!);
+    if (turns.due()) await turns.next();
   }
-  await writeChunks(q, tenantId, written);
+  await writeChunks(q, tenantId, written, keys, turns);
   // Analytics rollups: take back each session's old contribution, add its new one (src/analytics).
   const stored = await storedContributions(q, tenantId, known);
   // Each session counted with the service-level settings of its queue at its queue entry (versioned).
   const sl = await loadSlLookup(q, tenantId);
-  const contributions = new Map(sessions.map((s) => [s.sessionId, contributionOf(s, botIdsOf(s), sl)]));
-  const ids = await upsertSessions(q, tenantId, sessions, contributions);
+  const contributions = new Map(
+    await turns.map(sessions, (s) => [s.sessionId, contributionOf(s, botIdsOf(s), sl)] as const),
+  );
+  const ids = await upsertSessions(q, tenantId, sessions, contributions, turns);
   await applyContributionChanges(
     q,
     tenantId,

@@ -4,6 +4,7 @@
  * in path parameters, the query and the body. The walk is iterative, so a 100,000-deep body cannot overflow
  * the stack; it stops at the first problem.
  */
+import { LoopTurns } from '../loop-turns.js';
 import { AppError } from './errors.js';
 
 /** Deeper than any event, webhook or filter body (events nest four levels at most). */
@@ -54,9 +55,8 @@ export function hostileValue(root: unknown, name: string): Found | null {
   return walk([[root, name, 0]], Infinity) as Found | null;
 }
 
-/** Values walked between looks at the clock, and the longest a slice may run, when walking in slices. */
+/** Values walked between looks at the clock, when walking in slices. */
 const SLICE_VALUES = 2_000;
-const SLICE_MS = 10;
 
 /**
  * `hostileValue` for big bodies: walks in slices of about 10 ms and lets the event loop run between them, so
@@ -64,14 +64,11 @@ const SLICE_MS = 10;
  */
 export async function hostileValueSliced(root: unknown, name: string): Promise<Found | null> {
   const stack: Frame[] = [[root, name, 0]];
-  let sliceStart = performance.now();
+  const turns = new LoopTurns(10, 1);
   for (;;) {
     const found = walk(stack, SLICE_VALUES);
     if (found !== 'more') return found;
-    if (performance.now() - sliceStart >= SLICE_MS) {
-      await new Promise((resolve) => setImmediate(resolve));
-      sliceStart = performance.now();
-    }
+    if (turns.due()) await turns.next();
   }
 }
 

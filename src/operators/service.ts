@@ -4,9 +4,8 @@
  * rollups changed by exactly the segments the new events split or add; the current state kept for the live
  * routes and the change feed.
  */
-import { createHash } from 'node:crypto';
 import type { Queryable } from '../db/store.js';
-import { canonicalJson } from '../domain/canonical.js';
+import { canonicalJson, contentHash } from '../domain/canonical.js';
 import { parseInstant } from '../domain/events.js';
 import { userIdOf } from '../domain/projector.js';
 import { AppError } from '../http/errors.js';
@@ -75,7 +74,7 @@ export function prepareOperatorEvents(
   const clashes: string[] = [];
   let duplicates = 0;
   for (const event of events) {
-    const stored = { event, hash: createHash('sha256').update(canonicalJson(event)).digest('hex') };
+    const stored = { event, hash: contentHash(event) };
     const seen = unique.get(event.id);
     if (!seen) unique.set(event.id, stored);
     else if (seen.hash === stored.hash || idsFromContent) duplicates++;

@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { request as httpRequest } from 'node:http';
-import { harness, type Harness } from './harness.js';
+import { harness, STORE, type Harness } from './harness.js';
 import { rng, simulateSession } from '../../src/simulator/simulate.js';
 import { defaultModel } from '../../src/simulator/model.js';
 
@@ -167,7 +167,10 @@ test('a 10,000-event batch does not hold the event loop for long', async () => {
   console.log(
     `# 10,000-event batch (${(body.length / 1e6).toFixed(1)} MB): longest loop stall ${longest.toFixed(0)} ms`,
   );
-  // Parsing and validating the batch run in slices; what remains is the intake service's own work
-  // (projection, statement parameters), one block each. Measured idle: ~100 ms; this machine is shared.
-  assert.ok(longest < 500, `the event loop stalled ${longest.toFixed(0)} ms`);
+  // Everything per event and per session runs in ~10 ms slices (src/loop-turns.ts); what remains in one
+  // piece is the body's JSON.parse and the garbage collector: 40–70 ms measured on PostgreSQL, up to ~220 ms
+  // with the machine's two cores loaded five times over (155–360 ms before the slicing). The in-memory
+  // embedded store of the tests runs PGlite on this thread, so its statements count here too.
+  const bound = STORE === 'postgres' ? 300 : 500;
+  assert.ok(longest < bound, `the event loop stalled ${longest.toFixed(0)} ms`);
 });
