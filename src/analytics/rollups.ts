@@ -5,6 +5,7 @@
 import type { Queryable } from '../db/store.js';
 import { canonicalJson } from '../domain/canonical.js';
 import type { Session } from '../domain/session.js';
+import { mergeNames, operatorNames, type OperatorNames } from '../operators/model.js';
 import {
   COUNTERS,
   MAXES,
@@ -143,22 +144,20 @@ async function applyDimensionChanges(
 }
 
 /**
- * Remembers the latest userId and name of every operator of the sessions, and of `others` (the batch's
- * operator.state events), in one statement.
+ * Remembers the latest userId and names of every operator of the sessions, and of `others` (the batch's
+ * operator.state events), in one statement. Each name part keeps its last known value when a newer
+ * reference lacks it.
  */
 export async function rememberOperators(
   q: Queryable,
   tenantId: string,
   sessions: Session[],
-  others: ReadonlyMap<string, { userId: number; name: string | null }> = new Map(),
+  others: ReadonlyMap<string, OperatorNames> = new Map(),
 ): Promise<void> {
   const seen = new Map(others);
   for (const s of sessions) {
     const refs = [...s.routing.flatMap((r) => (r.operator ? [r.operator] : [])), ...s.operators];
-    for (const o of refs) {
-      const name = [o.firstName, o.lastName].filter(Boolean).join(' ') || o.userName || null;
-      seen.set(o.id, { userId: o.userId, name: name ?? seen.get(o.id)?.name ?? null });
-    }
+    for (const o of refs) seen.set(o.id, mergeNames(seen.get(o.id), operatorNames(o.userId, o)));
   }
   if (seen.size === 0) return;
   // The queues each operator serves (the live queue view counts their states): every group of a session
@@ -179,16 +178,33 @@ export async function rememberOperators(
       [tenantId, list.map((p) => Number(p[0])), list.map((p) => p[1])],
     );
   }
+  const rows = [...seen.values()];
   await q.query(
-    `INSERT INTO analytics_operators (tenant_id, operator_id, user_id, name)
-     SELECT $1, id, uid, name FROM unnest($2::text[], $3::integer[], $4::text[]) AS n(id, uid, name) ORDER BY id
-     ON CONFLICT (tenant_id, operator_id) DO UPDATE SET name = COALESCE(EXCLUDED.name, analytics_operators.name)
-       WHERE analytics_operators.name IS DISTINCT FROM COALESCE(EXCLUDED.name, analytics_operators.name)`,
+    `INSERT INTO analytics_operators (tenant_id, operator_id, user_id, name, first_name, last_name, user_name)
+     SELECT $1, id, uid, name, fn, ln, un
+       FROM unnest($2::text[], $3::integer[], $4::text[], $5::text[], $6::text[], $7::text[])
+            AS n(id, uid, name, fn, ln, un)
+      ORDER BY id
+     ON CONFLICT (tenant_id, operator_id) DO UPDATE SET
+       name = COALESCE(EXCLUDED.name, analytics_operators.name),
+       first_name = COALESCE(EXCLUDED.first_name, analytics_operators.first_name),
+       last_name = COALESCE(EXCLUDED.last_name, analytics_operators.last_name),
+       user_name = COALESCE(EXCLUDED.user_name, analytics_operators.user_name)
+     WHERE (analytics_operators.name, analytics_operators.first_name, analytics_operators.last_name,
+            analytics_operators.user_name)
+           IS DISTINCT FROM
+           (COALESCE(EXCLUDED.name, analytics_operators.name),
+            COALESCE(EXCLUDED.first_name, analytics_operators.first_name),
+            COALESCE(EXCLUDED.last_name, analytics_operators.last_name),
+            COALESCE(EXCLUDED.user_name, analytics_operators.user_name))`,
     [
       tenantId,
       [...seen.keys()],
-      [...seen.values()].map((v) => v.userId),
-      [...seen.values()].map((v) => v.name),
+      rows.map((v) => v.userId),
+      rows.map((v) => v.name),
+      rows.map((v) => v.firstName),
+      rows.map((v) => v.lastName),
+      rows.map((v) => v.userName),
     ],
   );
 }

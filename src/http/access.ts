@@ -98,6 +98,8 @@ export const ROUTE_ACCESS = table({
     'GET /api/v1/Sessions/:id/files/:fileId',
     'GET /api/v1/Sessions/:id/routingHistory',
     'GET /api/v1/Tags',
+    'GET /api/v1/Users/:id',
+    'GET /api/v1/Users/:userId/operatorStates',
     // Evo
     'GET /calls/active',
     ...suffixed('/sessions'),

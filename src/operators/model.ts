@@ -148,6 +148,46 @@ export function mergeSegments(segments: readonly Segment[]): Segment[] {
 }
 
 /** The operator's display name from an event's operator, or null. */
-export function operatorName(o: { firstName?: string; lastName?: string; userName?: string }): string | null {
+export function operatorName(o: {
+  firstName?: string | null;
+  lastName?: string | null;
+  userName?: string | null;
+}): string | null {
   return [o.firstName, o.lastName].filter(Boolean).join(' ') || o.userName || null;
+}
+
+/** What Switchboard remembers of an operator's identity (`analytics_operators`); empty text counts as absent. */
+export interface OperatorNames {
+  userId: number;
+  /** The display name: "First Last", else the user name. */
+  name: string | null;
+  firstName: string | null;
+  lastName: string | null;
+  userName: string | null;
+}
+
+/** The names an operator reference carries (an event's operator or a session's OperatorRef). */
+export function operatorNames(
+  userId: number,
+  o: { firstName?: string | null; lastName?: string | null; userName?: string | null },
+): OperatorNames {
+  return {
+    userId,
+    name: operatorName(o),
+    firstName: o.firstName || null,
+    lastName: o.lastName || null,
+    userName: o.userName || null,
+  };
+}
+
+/** `newer`'s names, each part that `newer` lacks taken from `older` (the latest known value of each). */
+export function mergeNames(older: OperatorNames | undefined, newer: OperatorNames): OperatorNames {
+  if (!older) return newer;
+  return {
+    userId: newer.userId,
+    name: newer.name ?? older.name,
+    firstName: newer.firstName ?? older.firstName,
+    lastName: newer.lastName ?? older.lastName,
+    userName: newer.userName ?? older.userName,
+  };
 }

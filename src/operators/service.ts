@@ -11,8 +11,10 @@ import { userIdOf } from '../domain/projector.js';
 import { AppError } from '../http/errors.js';
 import {
   comparePoints,
-  operatorName,
+  mergeNames,
+  operatorNames,
   rollupDelta,
+  type OperatorNames,
   type OperatorState,
   type OperatorStateEvent,
   type StatePoint,
@@ -56,7 +58,7 @@ export interface OperatorIntakeResult {
    * statement (`rememberOperators`): two statements writing the same rows in different orders could deadlock
    * concurrent batches.
    */
-  names: Map<string, { userId: number; name: string | null }>;
+  names: Map<string, OperatorNames>;
 }
 
 function conflict(ids: string[]): AppError {
@@ -127,14 +129,15 @@ export async function storeOperatorEvents(
 
   // The earliest new point of each operator: the timeline changes from the point just before it on.
   const earliest = new Map<string, StatePoint>();
-  const names = new Map<string, { userId: number; name: string | null }>();
+  const names = new Map<string, OperatorNames>();
   for (const e of fresh) {
     const p = pointOf(e);
     const first = earliest.get(e.operator.id);
     if (!first || comparePoints(p, first) < 0) earliest.set(e.operator.id, p);
-    const name = operatorName(e.operator);
-    if (name !== null || !names.has(e.operator.id))
-      names.set(e.operator.id, { userId: userIdOf(e.operator.id), name });
+    names.set(
+      e.operator.id,
+      mergeNames(names.get(e.operator.id), operatorNames(userIdOf(e.operator.id), e.operator)),
+    );
   }
   const tails = await timelineTails(
     q,

@@ -192,6 +192,17 @@ export const ENUMS = {
     'Joined',
     'Left',
   ],
+  OperatorStateKind: [
+    'UNKNOWN',
+    'OFFLINE',
+    'DISCONNECTED',
+    'ONLINE',
+    'AWAY',
+    'BREAK',
+    'BEFORE_CALL',
+    'ON_CALL',
+    'AFTER_CALL',
+  ],
 } as const;
 
 const E = (name: keyof typeof ENUMS) => Enum(...ENUMS[name]);
@@ -346,6 +357,29 @@ export const TagModel = Type.Object({
 });
 
 export const SessionFileResponse = Type.Object({ fileId: Int32, state: E('SessionFileRemovalState') });
+
+/** `PublicApi.User.Models.UserModel` (swagger 2.30). */
+export const UserModel = Type.Object({ id: Int32, firstName: Str, lastName: Str, username: Str, email: Str });
+
+export const OperatorStateModel = Type.Object({
+  userId: Int32,
+  stateKind: E('OperatorStateKind'),
+  breakStateId: Null(Int32),
+  breakStateName: Str,
+  isBreakStatePaid: Null(Bool),
+  note: Str,
+  changed: Dto,
+  forced: Bool,
+});
+
+/** The page of `GET /api/v1/Users/{userId}/operatorStates` (mluvii.md "Operator states"). */
+export const OperatorStatesPage = Type.Object({
+  lastModified: Dto,
+  limit: Int32,
+  page: Int32,
+  totalCount: Int32,
+  data: List(OperatorStateModel),
+});
 
 /** Asserts that `value` fits `schema`, naming every value that does not. */
 export function assertFits(schema: TSchema, value: unknown, label: string): void {

@@ -19,6 +19,8 @@ const A_BOT_SESSION = 'a-bot-session';
 let markers: string[];
 let aIntId: number;
 let aWebhookId: string;
+/** Tenant A's operator (a mluvii user): the userId of the users routes. */
+const A_USER = '4242';
 
 async function mluviiToken(clientId: string, clientSecret: string): Promise<string> {
   const token = await h.request({
@@ -82,6 +84,14 @@ before(async () => {
       from: 'guest',
       text: 'ZEBRAFINCH-BOT-TEXT',
     },
+    {
+      id: 'o1',
+      type: 'operator.state',
+      at: at(6),
+      operator: { id: A_USER, firstName: 'Zebrafinch', userName: 'zebrafinch-op' },
+      state: 'BREAK',
+      reason: 'ZEBRA-BREAK',
+    },
   ]);
   const upload = await h.request({
     method: 'PUT',
@@ -116,6 +126,7 @@ before(async () => {
     'ZEBRAFINCH',
     'Q-ZEBRA',
     'ZEBRA-TAG',
+    'ZEBRA-BREAK',
     h.tenant.id,
     h.tenant.credentials.clientId,
   ];
@@ -187,7 +198,11 @@ test("tenant B's credentials with tenant A's ids on every route: no leak, no cha
     for (const operation of operations) {
       const path = route.url
         .replace(':sessionId', A_SESSION)
-        .replace(':id', route.url.includes('Webhooks') ? aWebhookId : String(aIntId))
+        .replace(
+          ':id',
+          route.url.includes('Webhooks') ? aWebhookId : route.url.includes('Users') ? A_USER : String(aIntId),
+        )
+        .replace(':userId', A_USER)
         .replace(':fileId', 'a-file')
         .replace(':tagId', '1')
         .replace(':deliveryId', '1')
@@ -195,7 +210,7 @@ test("tenant B's credentials with tenant A's ids on every route: no leak, no cha
         .replace(':operation', operation)
         .replace('*', 'index.html');
       // A bot id is not owned (Kore's getMessages answers any bot id with the caller's own, empty, messages).
-      const namesA = /:(sessionId|id|fileId)\b/.test(route.url);
+      const namesA = /:(sessionId|id|fileId|userId)\b/.test(route.url);
       for (const query of queries) {
         const withBody = ['POST', 'PUT', 'PATCH', 'DELETE'].includes(route.method);
         for (const headers of [b[who], ...(who === 'mluvii' || who === 'kore' ? [b.native] : [])]) {
@@ -237,4 +252,14 @@ test("tenant B's credentials with tenant A's ids on every route: no leak, no cha
   const own = await h.request({ method: 'GET', url: `/v1/sessions/${A_SESSION}`, headers: h.auth() });
   assert.equal(own.statusCode, 200);
   assert.ok(own.body.includes('ZEBRAFINCH-TEXT'));
+  const aBearer = {
+    authorization: `Bearer ${await mluviiToken(h.tenant.credentials.clientId, h.tenant.credentials.clientSecret)}`,
+  };
+  const user = await h.request({
+    method: 'GET',
+    url: `/api/v1/Users/${A_USER}/operatorStates`,
+    headers: aBearer,
+  });
+  assert.equal(user.statusCode, 200, user.body);
+  assert.ok(user.body.includes('ZEBRA-BREAK'));
 });

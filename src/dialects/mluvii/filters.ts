@@ -101,10 +101,18 @@ function bool(ctx: FilterContext, name: string): boolean | null {
   return null;
 }
 
-/** A range filter: `.Min` and `.Max` inclusive, `.Null=true|false`. */
-function range(name: string, kind: 'date' | 'span', expr: (ctx: FilterContext) => string): SessionFilter {
+/**
+ * A range filter: `X.Min` and `X.Max` (both inclusive) and, for a value that may be missing, `X.Null`.
+ * Also used by mluvii's other lists (a user's operator states: `Changed.*`).
+ */
+export function range(
+  name: string,
+  kind: 'date' | 'span',
+  expr: (ctx: FilterContext) => string,
+  nullable = true,
+): SessionFilter {
   return {
-    names: [`${name}.Min`, `${name}.Max`, `${name}.Null`],
+    names: [`${name}.Min`, `${name}.Max`, ...(nullable ? [`${name}.Null`] : [])],
     apply(ctx, full) {
       if (full.endsWith('.Null')) {
         const isNull = bool(ctx, full);

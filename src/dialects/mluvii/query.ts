@@ -1,12 +1,13 @@
 /**
- * mluvii's `SessionGetParams` turned into one parameterised SQL query. Names match case-insensitively (as
- * ASP.NET binds them); sets come as repeated keys (also `Name[0]`, `Name[]`); an empty value is no filter
- * (ASP.NET binds it to null). Unlike ASP.NET, a name that is not a filter is a 400: a misspelt filter that
- * silently returned every session would turn a filtered export into a full one (docs/decisions.md). Every
- * problem is reported at once, by parameter name. What each filter means: docs/mluvii.md.
+ * mluvii's list queries — `SessionGetParams`, and a user's operator states — turned into parameterised SQL
+ * WHERE clauses and a page. Names match case-insensitively (as ASP.NET binds them); sets come as repeated
+ * keys (also `Name[0]`, `Name[]`); an empty value is no filter (ASP.NET binds it to null). Unlike ASP.NET, a
+ * name that is not a parameter is a 400: a misspelt filter that silently returned every session would turn
+ * a filtered export into a full one (docs/decisions.md). Every problem is reported at once, by parameter
+ * name. What each filter means: docs/mluvii.md.
  */
 import { AppError } from '../../http/errors.js';
-import { SESSION_FILTERS, type FilterContext } from './filters.js';
+import { SESSION_FILTERS, type FilterContext, type SessionFilter } from './filters.js';
 
 export const MAX_LIMIT = 10_000;
 export const DEFAULT_LIMIT = 100;
@@ -30,18 +31,29 @@ export function invalid(name: string, message: string): AppError {
   return new AppError('validation_failed', `${name}: ${message}`, [{ field: name, message }]);
 }
 
-export interface SessionQuery {
+/** A list query as SQL: the WHERE clauses and their parameters, and the page asked for. */
+export interface ListQuery {
   where: string[];
   params: unknown[];
   limit: number;
+  /** Rows to skip: the `offset` asked for, or (page − 1) × limit. */
   offset: number;
+  /** The 1-based page asked for (lists paged by `page`; 1 for lists paged by `offset`). */
+  page: number;
+}
+export type SessionQuery = ListQuery;
+
+/** What one mluvii list accepts besides its filters. */
+export interface ListSpec {
+  filters: readonly SessionFilter[];
+  /** What a name that is not a parameter is not: `a SessionGetParams filter`. */
+  noun: string;
+  /** The paging parameter beside `limit`: `offset` (rows to skip) or `page` (1-based). */
+  paging: 'offset' | 'page';
 }
 
-/** Every parameter name the list accepts, by its lower-cased form. */
-const KNOWN = new Map<string, string>(
-  [...SESSION_FILTERS.flatMap((f) => f.names), 'limit', 'offset'].map((n) => [n.toLowerCase(), n]),
-);
-const BY_NAME = new Map(SESSION_FILTERS.flatMap((f) => f.names.map((n) => [n.toLowerCase(), f] as const)));
+const SESSIONS: ListSpec = { filters: SESSION_FILTERS, noun: 'a SessionGetParams filter', paging: 'offset' };
+export const MAX_PAGE = 1_000_000;
 
 /** Levenshtein distance, for "did you mean" on a misspelt filter. */
 function distance(a: string, b: string): number {
@@ -56,25 +68,44 @@ function distance(a: string, b: string): number {
   return row[b.length];
 }
 
-function unknownName(key: string): string {
+function unknownName(key: string, known: ReadonlyMap<string, string>, noun: string): string {
   let best: string | null = null;
   let bestDistance = 3;
-  for (const [lower, name] of KNOWN) {
+  for (const [lower, name] of known) {
     const d = distance(key, lower);
     if (d < bestDistance) [best, bestDistance] = [name, d];
   }
-  return `is not a SessionGetParams filter${best ? ` (did you mean ${best}?)` : ''}; see docs/mluvii.md`;
+  return `is not ${noun}${best ? ` (did you mean ${best}?)` : ''}; see docs/mluvii.md`;
 }
 
 /**
- * Parses the list query. `now` is the clock the running durations of open sessions are measured with (the
- * same as the SessionModel's `waited` and `length`).
+ * Parses the Sessions list query. `now` is the clock the running durations of open sessions are measured
+ * with (the same as the SessionModel's `waited` and `length`).
  */
 export function parseSessionQuery(
   raw: RawQuery,
   tenant: { id: string; departmentId: number },
   now: number,
 ): SessionQuery {
+  return parseListQuery(raw, SESSIONS, tenant, now, { where: ['tenant_id = $1'], params: [tenant.id] });
+}
+
+/**
+ * Parses a mluvii list query against `spec`: its filters, `limit` (1–10000, default 100) and `offset` or
+ * `page`. `base` holds the list's own clauses (the tenant's, at least), which the filters' parameters follow.
+ * Every problem is reported at once, by parameter name, as one 400.
+ */
+export function parseListQuery(
+  raw: RawQuery,
+  spec: ListSpec,
+  tenant: { id: string; departmentId: number },
+  now: number,
+  base: { where: string[]; params: unknown[] },
+): ListQuery {
+  const known = new Map<string, string>(
+    [...spec.filters.flatMap((f) => f.names), 'limit', spec.paging].map((n) => [n.toLowerCase(), n]),
+  );
+  const byName = new Map(spec.filters.flatMap((f) => f.names.map((n) => [n.toLowerCase(), f] as const)));
   // `SessionId[0]=1&SessionId[1]=2` and `SessionId[]=1` are sets too, as ASP.NET binds lists.
   const q = new Map<string, string[]>();
   for (const [key, values] of normalizeQuery(raw)) {
@@ -82,8 +113,8 @@ export function parseSessionQuery(
     q.set(name, [...(q.get(name) ?? []), ...values]);
   }
   const errors: { field: string; message: string }[] = [];
-  const where = ['tenant_id = $1'];
-  const params: unknown[] = [tenant.id];
+  const where = [...base.where];
+  const params = [...base.params];
   const ctx: FilterContext = {
     tenant,
     now,
@@ -104,9 +135,9 @@ export function parseSessionQuery(
   };
 
   for (const key of q.keys()) {
-    const canonical = KNOWN.get(key);
-    if (canonical === undefined) ctx.fail(key, unknownName(key));
-    else BY_NAME.get(key)?.apply(ctx, canonical);
+    const canonical = known.get(key);
+    if (canonical === undefined) ctx.fail(key, unknownName(key, known, spec.noun));
+    else byName.get(key)?.apply(ctx, canonical);
   }
 
   let limit = DEFAULT_LIMIT;
@@ -116,10 +147,21 @@ export function parseSessionQuery(
     if (limit < 1 || limit > MAX_LIMIT) ctx.fail('limit', `must be an integer from 1 to ${MAX_LIMIT}`);
   }
   let offset = 0;
-  const offsetText = ctx.single('offset');
-  if (offsetText !== null) {
-    offset = /^\d{1,15}$/.test(offsetText) ? Number(offsetText) : -1;
-    if (offset < 0) ctx.fail('offset', 'must be a non-negative integer');
+  let page = 1;
+  if (spec.paging === 'offset') {
+    const offsetText = ctx.single('offset');
+    if (offsetText !== null) {
+      offset = /^\d{1,15}$/.test(offsetText) ? Number(offsetText) : -1;
+      if (offset < 0) ctx.fail('offset', 'must be a non-negative integer');
+    }
+  } else {
+    const pageText = ctx.single('page');
+    if (pageText !== null) {
+      page = /^\d{1,7}$/.test(pageText) ? Number(pageText) : 0;
+      if (page < 1 || page > MAX_PAGE)
+        ctx.fail('page', `must be an integer from 1 (the first page) to ${MAX_PAGE}`);
+    }
+    offset = (Math.max(page, 1) - 1) * Math.max(limit, 1);
   }
 
   if (errors.length > 0) {
@@ -127,5 +169,5 @@ export function parseSessionQuery(
     const unique = [...new Map(errors.map((e) => [`${e.field}\u0000${e.message}`, e])).values()];
     throw new AppError('validation_failed', unique.map((e) => `${e.field}: ${e.message}`).join('; '), unique);
   }
-  return { where, params, limit, offset };
+  return { where, params, limit, offset, page };
 }

@@ -19,6 +19,7 @@ import { anonymizeSession, deleteFileBytes, serverEvent } from '../../sessions/o
 import { mluviiTokens, OAuthError } from './auth.js';
 import { callParamsModel, routingTimeLine, sessionModel, tagModel } from './map.js';
 import { invalid, normalizeQuery, parseSessionQuery, type RawQuery } from './query.js';
+import { mluviiUserRoutes } from './user-routes.js';
 import { mluviiWebhookRoutes } from './webhook-routes.js';
 
 const TITLES: Record<number, string> = {
@@ -534,6 +535,7 @@ export function mluviiRoutes(deps: AppDeps) {
       },
     );
 
+    mluviiUserRoutes(scope, { deps, authenticate: onRequest });
     mluviiWebhookRoutes(scope, { deps, authenticate: onRequest });
   };
 }
