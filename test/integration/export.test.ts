@@ -11,6 +11,8 @@ import { parse } from 'csv-parse/sync';
 import { assertError, commonRouteTests, harness, type Harness } from './harness.js';
 import { simulate } from '../../src/simulator/simulate.js';
 import { exportChunks, OPERATOR_COLUMNS, SESSION_COLUMNS } from '../../src/exports/stream.js';
+import { toSummary } from '../../src/sessions/map.js';
+import type { Session } from '../../src/domain/session.js';
 
 const NOW = Date.parse('2026-03-10T12:00:00Z');
 const DAY = 86_400_000;
@@ -21,6 +23,27 @@ before(async () => {
   const all = [...simulate({ seed: 11, sessions: 240, start: NOW - 3 * DAY, end: NOW - 600_000 })];
   for (let i = 0; i < all.length; i += 60) await h.ingest(all.slice(i, i + 60).flat());
   await h.ingest([...simulate({ seed: 12, sessions: 5, start: NOW - DAY, end: NOW })].flat(), h.other);
+  // Sessions still running at NOW: their durations run against the export's clock.
+  const at = (minutes: number) => new Date(NOW - minutes * 60_000).toISOString();
+  const operator = { id: '7' };
+  const group = { id: 1, name: 'Support' };
+  await h.ingest([
+    { id: 'q-1', sessionId: 'open-queued', type: 'session.created', at: at(5), channel: 'chat' },
+    { id: 'q-2', sessionId: 'open-queued', type: 'routing.requested', at: at(5), group },
+    { id: 't-1', sessionId: 'open-talking', type: 'session.created', at: at(9), channel: 'phone' },
+    { id: 't-2', sessionId: 'open-talking', type: 'routing.requested', at: at(9), group },
+    { id: 't-3', sessionId: 'open-talking', type: 'routing.assigned', at: at(8), operator },
+    { id: 't-4', sessionId: 'open-talking', type: 'routing.accepted', at: at(8), operator },
+    { id: 't-5', sessionId: 'open-talking', type: 'operator.joined', at: at(8), operator },
+    { id: 't-6', sessionId: 'open-talking', type: 'guest.joined', at: at(7) },
+    { id: 'a-1', sessionId: 'in-acw', type: 'session.created', at: at(20), channel: 'chat' },
+    { id: 'a-2', sessionId: 'in-acw', type: 'routing.requested', at: at(20), group },
+    { id: 'a-3', sessionId: 'in-acw', type: 'routing.assigned', at: at(19), operator },
+    { id: 'a-4', sessionId: 'in-acw', type: 'routing.accepted', at: at(19), operator },
+    { id: 'a-5', sessionId: 'in-acw', type: 'operator.joined', at: at(19), operator },
+    { id: 'a-6', sessionId: 'in-acw', type: 'guest.joined', at: at(18) },
+    { id: 'a-7', sessionId: 'in-acw', type: 'session.ended', at: at(10) },
+  ]);
 });
 after(() => h.close());
 
@@ -74,6 +97,22 @@ test('NDJSON: every session once, oldest first, the list’s summaries; byte-ide
   assert.equal(theirs.length, 5);
   const mine = new Set(exported.map((s) => s.sessionId));
   assert.ok(theirs.every((s) => !mine.has(s.sessionId)));
+});
+
+test('a closed session’s line from its columns is byte for byte its summary from the document', async () => {
+  const text = (await get('/v1/exports/sessions')).body;
+  const exported = text.split('\n').filter((l) => l !== '');
+  const docs = await h.db.query<{ doc: Session }>(
+    `SELECT doc FROM sessions WHERE tenant_id = $1 ORDER BY created, id`,
+    [h.tenant.id],
+  );
+  // Both paths are exercised: closed sessions (columns) and sessions still running (documents).
+  const statuses = new Set(docs.rows.map((r) => r.doc.status));
+  for (const status of ['CLOSED', 'IN_QUEUE', 'ACTIVE', 'ACW'] as const) assert.ok(statuses.has(status), status);
+  assert.deepEqual(
+    exported,
+    docs.rows.map((r) => JSON.stringify(toSummary(r.doc, NOW))),
+  );
 });
 
 test('filters are the list’s filters', async () => {
