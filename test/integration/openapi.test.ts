@@ -9,10 +9,20 @@ import { SignJWT } from 'jose';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { harness, type Harness } from './harness.js';
 import { SESSION_STATUSES } from '../../src/domain/session.js';
+import { listParameterNames, SESSION_LIST } from '../../src/dialects/mluvii/query.js';
+import { ENUMS } from './mluvii-types.js';
 
 type Json = Record<string, unknown>;
+interface Parameter {
+  in: string;
+  name: string;
+  example?: unknown;
+  schema?: Json;
+  style?: string;
+  explode?: boolean;
+}
 interface Operation {
-  parameters?: { in: string; name: string; example?: unknown; schema?: Json }[];
+  parameters?: Parameter[];
   requestBody?: {
     content: Record<string, { example?: unknown; examples?: Record<string, { value: unknown }> }>;
   };
@@ -136,6 +146,162 @@ test('enum filters offer every value', () => {
     /"anyOf":\[\{"type":"string","enum":\["[^"]*"\]\}/,
     'no union of literals is left',
   );
+});
+
+/** The query parameters of GET /api/v1/Sessions by name. */
+const sessionsParams = () =>
+  new Map(
+    operation('GET', '/api/v1/Sessions')
+      .parameters!.filter((p) => p.in === 'query')
+      .map((p) => [p.name, p]),
+  );
+
+test('GET /api/v1/Sessions documents exactly the parameters its parser accepts', () => {
+  const documented = sessionsParams();
+  const accepted = listParameterNames(SESSION_LIST);
+  assert.ok(accepted.length > 60, `${accepted.length} names`);
+  for (const name of accepted) assert.ok(documented.has(name), `${name} is documented`);
+  assert.deepEqual([...documented.keys()].sort(), [...accepted].sort(), 'nothing the parser rejects');
+  // mluvii's SessionGetParams (../shared/reference/mluvii-models.md): the sets, and the integer ones' widths.
+  const sets: Record<string, string | null> = {
+    SessionId: 'int64',
+    DepartmentId: 'int32',
+    ChannelIdentityId: 'int64',
+    Status: null,
+    Channel: null,
+    Source: null,
+    OperatorUserId: 'int32',
+    ChatbotId: 'int32',
+    Widget: null,
+    Result: null,
+    ClientStars: 'int32',
+    ClientFeedbackScale: null,
+    ClientId: 'int64',
+    Tags: null,
+    GuestIdentifications: null,
+    Browser: null,
+    OS: null,
+    GuestLeftSession: null,
+    TerminationReason: null,
+  };
+  for (const [name, p] of documented) {
+    if (!(name in sets)) {
+      assert.notEqual(p.schema!.type, 'array', `${name} is a scalar`);
+      continue;
+    }
+    assert.equal(p.schema!.type, 'array', name);
+    assert.deepEqual([p.style, p.explode], ['form', true], `${name}: repeated keys`);
+    const items = p.schema!.items as Json;
+    const format = sets[name];
+    if (format) assert.deepEqual(items, { type: 'integer', format }, name);
+    else assert.equal(items.type, 'string', name);
+  }
+  for (const range of [
+    'Created',
+    'GuestJoined',
+    'Accepted',
+    'Ended',
+    'Anonymized',
+    'WaitingTime',
+    'Duration',
+  ])
+    for (const suffix of ['Min', 'Max', 'Null']) assert.ok(documented.has(`${range}.${suffix}`), range);
+  assert.equal(documented.get('Created.Null')!.schema!.type, 'boolean');
+  assert.deepEqual(documented.get('limit')!.schema, {
+    type: 'integer',
+    minimum: 1,
+    maximum: 10000,
+    default: 100,
+  });
+  assert.equal(documented.get('offset')!.schema!.minimum, 0);
+});
+
+test("every enum parameter of GET /api/v1/Sessions offers all of mluvii's values", () => {
+  const enums: Record<string, readonly string[]> = {
+    Status: ENUMS.SessionStatus,
+    Channel: ENUMS.SessionChannel,
+    Source: ENUMS.SessionSource,
+    ClientFeedbackScale: ENUMS.FeedbackScale,
+    Browser: ENUMS.GuestBrowserType,
+    OS: ENUMS.GuestOSType,
+    GuestLeftSession: ENUMS.GuestLeftSessionInState,
+    TerminationReason: ENUMS.SessionTerminationReason,
+  };
+  const withEnum = [...sessionsParams()].filter(([, p]) => (p.schema!.items as Json | undefined)?.enum);
+  assert.deepEqual(withEnum.map(([name]) => name).sort(), Object.keys(enums).sort());
+  for (const [name, p] of withEnum) assert.deepEqual((p.schema!.items as Json).enum, enums[name], name);
+});
+
+test('the documented mluvii examples are requests the API answers', async () => {
+  const created = Date.parse('2026-05-05T09:00:00Z');
+  const at = (s: number) => new Date(created + s * 1000).toISOString();
+  await h.ingest([
+    { id: 'docs-1', sessionId: 'docs-s1', type: 'session.created', at: at(0), channel: 'chat' },
+    { id: 'docs-2', sessionId: 'docs-s1', type: 'guest.joined', at: at(1) },
+  ]);
+  const token = await h.request({
+    method: 'POST',
+    url: '/login/connect/token',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    payload: `grant_type=client_credentials&client_id=${h.tenant.credentials.clientId}&client_secret=${h.tenant.credentials.clientSecret}`,
+  });
+  const headers = { authorization: `Bearer ${token.json().access_token}` };
+  // Each example alone, and all at once as Swagger UI prefills them; sets as repeated keys.
+  const examples = [...sessionsParams().values()].filter((p) => p.example !== undefined);
+  assert.ok(examples.length >= 4, `${examples.length} examples`);
+  const entries = (p: Parameter) => [p.example].flat().map((v) => [p.name, String(v)]);
+  for (const group of [...examples.map((p) => [p]), examples]) {
+    const search = new URLSearchParams(group.flatMap(entries));
+    const response = await h.request({ method: 'GET', url: `/api/v1/Sessions?${search}`, headers });
+    assert.equal(response.statusCode, 200, `${search}: ${response.body}`);
+    if (group.length > 1) {
+      const ids = response.json<{ id: number }[]>().map((s) => s.id);
+      assert.ok(ids.length > 0, 'together they select a session');
+    }
+  }
+  const id = (
+    await h.db.query<{ id: string }>('SELECT id FROM sessions WHERE tenant_id = $1 AND session_id = $2', [
+      h.tenant.id,
+      'docs-s1',
+    ])
+  ).rows[0].id;
+  const body = (method: string, path: string) =>
+    operation(method, path).requestBody!.content['application/json'].example;
+  for (const [method, path, status] of [
+    ['PUT', '/api/v1/Sessions/{id}/callparams', 204],
+    ['POST', '/api/v1/Sessions/{id}/forward', 204],
+    ['DELETE', '/api/v1/Sessions/{id}/files', 200],
+    ['POST', '/api/v1/Tags', 201],
+  ] as const) {
+    const example = body(method, path);
+    assert.ok(example, `${method} ${path}: an example body`);
+    const response = await h.request({
+      method,
+      url: path.replace('{id}', id),
+      headers,
+      payload: example,
+    });
+    assert.equal(response.statusCode, status, `${method} ${path}: ${response.body}`);
+    assert.ok(operation(method, path).responses![String(status)], `${method} ${path}: ${status} documented`);
+  }
+});
+
+test('every mluvii session route documents typed path ids and its problems', () => {
+  for (const [method, path, op] of operations()) {
+    if (!path.startsWith('/api/v1/Sessions') && path !== '/api/v1/Tags') continue;
+    const label = `${method} ${path}`;
+    for (const p of (op.parameters ?? []).filter((q) => q.in === 'path' && q.name !== 'fileId'))
+      assert.equal(p.schema!.type, 'integer', `${label}: ${p.name}`);
+    for (const status of ['401', '403'])
+      assert.ok(
+        (op.responses![status] as { content?: Json } | undefined)?.content?.['application/problem+json'],
+        `${label}: ${status} as a problem`,
+      );
+    assert.ok(
+      !(op.responses!['200'] as Json | undefined)?.description?.toString().startsWith('Default'),
+      label,
+    );
+  }
 });
 
 test('the documented event batch is accepted', async () => {

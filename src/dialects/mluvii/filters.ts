@@ -4,6 +4,7 @@
  * Indexed columns serve the common filters (ids, dates, status, channel, source, operators); the rare ones
  * read the session document. Values always travel as parameters; the SQL text holds only constants.
  */
+import type { Json } from '../../http/openapi.js';
 import { parseDate, parseDuration } from './format.js';
 import {
   enumName,
@@ -34,17 +35,30 @@ export interface FilterContext {
   single(name: string): string | null;
 }
 
+/** A query parameter a filter reads, as /docs lists it (src/dialects/mluvii/docs.ts). */
+export interface FilterParam {
+  /** As documented (`Created.Min`); matched case-insensitively. */
+  name: string;
+  /** Its OpenAPI schema: a set is an array, sent as repeated keys. */
+  schema: Json;
+  description: string;
+}
+
 export interface SessionFilter {
-  /** The query names it reads, as documented (`Created.Min`). */
-  names: string[];
+  /** The query parameters it reads. */
+  params: FilterParam[];
   apply(ctx: FilterContext, name: string): void;
 }
 
-type Item<T> = { parse(text: string): T | null; expected: string };
+/** The names of a filter's parameters. */
+export const filterNames = (filter: SessionFilter): string[] => filter.params.map((p) => p.name);
+
+type Item<T> = { parse(text: string): T | null; expected: string; schema: Json };
 
 const int32: Item<number> = {
   parse: (t) => (/^-?\d{1,10}$/.test(t) && Math.abs(Number(t)) <= 2_147_483_647 ? Number(t) : null),
   expected: 'an integer',
+  schema: { type: 'integer', format: 'int32' },
 };
 /** A long, kept as its decimal text: JavaScript numbers cannot hold every long. */
 const int64: Item<string> = {
@@ -54,11 +68,13 @@ const int64: Item<string> = {
     return n >= -(2n ** 63n) && n < 2n ** 63n ? n.toString() : null;
   },
   expected: 'an integer',
+  schema: { type: 'integer', format: 'int64' },
 };
-const text: Item<string> = { parse: (t) => t, expected: 'text' };
+const text: Item<string> = { parse: (t) => t, expected: 'text', schema: { type: 'string' } };
 const enumOf = (names: readonly string[]): Item<string> => ({
   parse: (t) => enumName(names, t),
   expected: `one of ${names.join(', ')} (or its number)`,
+  schema: { type: 'string', enum: [...names] },
 });
 
 /**
@@ -70,11 +86,18 @@ function set<T>(
   item: Item<T>,
   clause: (ctx: FilterContext, items: T[]) => string,
 ): SessionFilter {
+  // Strings are taken whole: a comma may be part of one.
+  const split = item !== text;
+  const names = item.schema.enum ? " (names in any case, or their numbers in mluvii's enum)" : '';
   return {
-    names: [name],
+    params: [
+      {
+        name,
+        schema: { type: 'array', items: item.schema },
+        description: `Any of these${names}: repeat the key${split ? ' or join them with commas' : ''}.`,
+      },
+    ],
     apply(ctx) {
-      // Strings are taken whole: a comma may be part of one.
-      const split = item !== text;
       const raw = ctx.values(name).flatMap((v) => (split ? v.split(',') : [v]));
       const items: T[] = [];
       for (const value of raw.map((v) => (split ? v.trim() : v)).filter((v) => v !== '')) {
@@ -86,6 +109,13 @@ function set<T>(
     },
   };
 }
+
+/** `.Null`: whether the value is missing. */
+const nullParam = (name: string, what: string): FilterParam => ({
+  name: `${name}.Null`,
+  schema: { type: 'boolean' },
+  description: `\`true\`: without ${what}; \`false\`: with one.`,
+});
 
 /** `expr = ANY($n::type[])`. */
 const anyOf =
@@ -111,8 +141,21 @@ export function range(
   expr: (ctx: FilterContext) => string,
   nullable = true,
 ): SessionFilter {
+  const format =
+    kind === 'date'
+      ? '`yyyy-MM-dd` (midnight UTC) or `yyyy-MM-ddTHH:mm:ss[.fff][Z|±hh:mm]`'
+      : '`hh:mm:ss` or ISO 8601 (`PT5M`)';
+  const bound = (suffix: string, which: string): FilterParam => ({
+    name: `${name}.${suffix}`,
+    schema: { type: 'string' },
+    description: `${which} (inclusive): ${format}.`,
+  });
   return {
-    names: [`${name}.Min`, `${name}.Max`, ...(nullable ? [`${name}.Null`] : [])],
+    params: [
+      bound('Min', kind === 'date' ? 'At or after' : 'At least'),
+      bound('Max', kind === 'date' ? 'At or before' : 'At most'),
+      ...(nullable ? [nullParam(name, 'a value')] : []),
+    ],
     apply(ctx, full) {
       if (full.endsWith('.Null')) {
         const isNull = bool(ctx, full);
@@ -145,7 +188,19 @@ const likeText = (t: string) => `%${t.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
  */
 function textFilter(name: string, expr: string): SessionFilter {
   return {
-    names: [`${name}.Text`, `${name}.Exact`, `${name}.Null`],
+    params: [
+      {
+        name: `${name}.Text`,
+        schema: { type: 'string' },
+        description: 'A case-insensitive substring (`%` and `_` match themselves).',
+      },
+      {
+        name: `${name}.Exact`,
+        schema: { type: 'boolean' },
+        description: `\`true\`: the whole value must equal ${name}.Text (case-insensitively); needs ${name}.Text.`,
+      },
+      nullParam(name, 'a value (missing or empty)'),
+    ],
     apply(ctx, full) {
       if (full.endsWith('.Null')) {
         const isNull = bool(ctx, full);
@@ -172,7 +227,7 @@ function textFilter(name: string, expr: string): SessionFilter {
 
 function boolFilter(name: string, clause: (value: boolean) => string): SessionFilter {
   return {
-    names: [name],
+    params: [{ name, schema: { type: 'boolean' }, description: '`true` or `false`.' }],
     apply(ctx) {
       const value = bool(ctx, name);
       if (value !== null) ctx.where(clause(value));
@@ -314,7 +369,13 @@ export const SESSION_FILTERS: readonly SessionFilter[] = [
   boolFilter('AutoAccepted', (value) => (value ? 'false' : 'true')),
   boolFilter('HasConcurrentOperators', (value) => (value ? CONCURRENT_SQL : `NOT ${CONCURRENT_SQL}`)),
   {
-    names: ['ActivityTextsContain'],
+    params: [
+      {
+        name: 'ActivityTextsContain',
+        schema: { type: 'string' },
+        description: 'Any activity text containing it, case-insensitively.',
+      },
+    ],
     apply(ctx, name) {
       const value = ctx.single(name);
       if (value === null) return;

@@ -7,7 +7,7 @@
  * name. What each filter means: docs/mluvii.md.
  */
 import { AppError } from '../../http/errors.js';
-import { SESSION_FILTERS, type FilterContext, type SessionFilter } from './filters.js';
+import { filterNames, SESSION_FILTERS, type FilterContext, type SessionFilter } from './filters.js';
 
 export const MAX_LIMIT = 10_000;
 export const DEFAULT_LIMIT = 100;
@@ -52,7 +52,17 @@ export interface ListSpec {
   paging: 'offset' | 'page';
 }
 
-const SESSIONS: ListSpec = { filters: SESSION_FILTERS, noun: 'a SessionGetParams filter', paging: 'offset' };
+/** `GET /api/v1/Sessions`: every SessionGetParams filter, `limit` and `offset` (/docs lists them from here). */
+export const SESSION_LIST: ListSpec = {
+  filters: SESSION_FILTERS,
+  noun: 'a SessionGetParams filter',
+  paging: 'offset',
+};
+
+/** Every parameter name a list accepts, as documented: its filters', `limit` and its paging parameter. */
+export function listParameterNames(spec: ListSpec): string[] {
+  return [...spec.filters.flatMap(filterNames), 'limit', spec.paging];
+}
 export const MAX_PAGE = 1_000_000;
 
 /** Levenshtein distance, for "did you mean" on a misspelt filter. */
@@ -87,7 +97,7 @@ export function parseSessionQuery(
   tenant: { id: string; departmentId: number },
   now: number,
 ): SessionQuery {
-  return parseListQuery(raw, SESSIONS, tenant, now, { where: ['tenant_id = $1'], params: [tenant.id] });
+  return parseListQuery(raw, SESSION_LIST, tenant, now, { where: ['tenant_id = $1'], params: [tenant.id] });
 }
 
 /**
@@ -102,10 +112,10 @@ export function parseListQuery(
   now: number,
   base: { where: string[]; params: unknown[] },
 ): ListQuery {
-  const known = new Map<string, string>(
-    [...spec.filters.flatMap((f) => f.names), 'limit', spec.paging].map((n) => [n.toLowerCase(), n]),
+  const known = new Map<string, string>(listParameterNames(spec).map((n) => [n.toLowerCase(), n]));
+  const byName = new Map(
+    spec.filters.flatMap((f) => filterNames(f).map((n) => [n.toLowerCase(), f] as const)),
   );
-  const byName = new Map(spec.filters.flatMap((f) => f.names.map((n) => [n.toLowerCase(), f] as const)));
   // `SessionId[0]=1&SessionId[1]=2` and `SessionId[]=1` are sets too, as ASP.NET binds lists.
   const q = new Map<string, string[]>();
   for (const [key, values] of normalizeQuery(raw)) {

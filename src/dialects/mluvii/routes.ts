@@ -13,10 +13,25 @@ import type { Queryable } from '../../db/store.js';
 import type { Session } from '../../domain/session.js';
 import { stableIntId } from '../../domain/projector.js';
 import { AppError, toAppError } from '../../http/errors.js';
-import { SECURITY, jsonResponse } from '../../http/openapi.js';
+import { SECURITY } from '../../http/openapi.js';
 import { sendFileBytes } from '../../files/routes.js';
 import { anonymizeSession, deleteFileBytes, serverEvent } from '../../sessions/operations.js';
 import { mluviiTokens, OAuthError } from './auth.js';
+import {
+  ADD_TAG_DOCS,
+  ANONYMIZE_DOCS,
+  CALL_PARAMS_DOCS,
+  DELETE_FILES_DOCS,
+  FILE_DOCS,
+  FORWARD_DOCS,
+  ROUTING_DOCS,
+  SESSION_DOCS,
+  SESSION_TAG_DOCS,
+  SESSIONS_DOCS,
+  SET_CALL_PARAMS_DOCS,
+  TAGS_DOCS,
+  TOKEN_DOCS,
+} from './docs.js';
 import { callParamsModel, routingTimeLine, sessionModel, tagModel } from './map.js';
 import { invalid, normalizeQuery, parseSessionQuery, type RawQuery } from './query.js';
 import { mluviiUserRoutes } from './user-routes.js';
@@ -61,87 +76,38 @@ export function mluviiProblem(reply: FastifyReply, error: AppError): FastifyRepl
   return reply.code(status).type('application/problem+json; charset=utf-8').send(body);
 }
 
-const ForwardBody = Type.Object({
-  operatorGroupId: Type.Optional(Type.Integer()),
-  userId: Type.Optional(Type.Integer()),
-  chatbotId: Type.Optional(Type.Integer()),
-  phoneNumber: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-  note: Type.Optional(Type.String({ maxLength: 10000 })),
-});
+// `examples` are annotations (never validated); /docs shows them as the bodies' examples.
+const ForwardBody = Type.Object(
+  {
+    operatorGroupId: Type.Optional(Type.Integer()),
+    userId: Type.Optional(Type.Integer()),
+    chatbotId: Type.Optional(Type.Integer()),
+    phoneNumber: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    note: Type.Optional(Type.String({ maxLength: 10000 })),
+  },
+  { examples: [{ operatorGroupId: 2, note: 'Billing question, needs a specialist' }] },
+);
 
-const CallParamsBody = Type.Object({
-  callParams: Type.Record(Type.String({ minLength: 1, maxLength: 200 }), Type.String({ maxLength: 10000 })),
-});
+const CallParamsBody = Type.Object(
+  {
+    callParams: Type.Record(Type.String({ minLength: 1, maxLength: 200 }), Type.String({ maxLength: 10000 })),
+  },
+  { examples: [{ callParams: { orderId: 'A-10042', priority: 'high' } }] },
+);
 
-const FilesBody = Type.Object({ fileIds: Type.Array(Type.Integer(), { minItems: 1, maxItems: 1000 }) });
+const FilesBody = Type.Object(
+  { fileIds: Type.Array(Type.Integer(), { minItems: 1, maxItems: 1000 }) },
+  { examples: [{ fileIds: [1000000001] }] },
+);
+
+const TagBody = Type.Object(
+  { name: Type.String({ minLength: 1, maxLength: 200 }) },
+  { examples: [{ name: 'complaint' }] },
+);
 
 const IdParams = Type.Object({ id: Type.String() });
 /** The token from the client-credentials flow, fetched by Swagger UI itself or pasted. */
 const security = SECURITY.mluvii;
-
-const OAuthErrorBody = {
-  type: 'object',
-  required: ['error', 'error_description'],
-  properties: {
-    error: {
-      type: 'string',
-      enum: ['invalid_request', 'invalid_client', 'unsupported_grant_type', 'invalid_scope'],
-    },
-    error_description: { type: 'string' },
-  },
-};
-
-/** `POST /login/connect/token` in /docs; `client_id` and `client_secret` are the demo's as `npm start` prints. */
-const TOKEN_DOCS = {
-  requestBody: {
-    required: true,
-    content: {
-      'application/x-www-form-urlencoded': {
-        schema: {
-          type: 'object',
-          required: ['grant_type'],
-          properties: {
-            grant_type: { type: 'string', enum: ['client_credentials'] },
-            client_id: { type: 'string', description: 'the API client id (or send HTTP Basic instead)' },
-            client_secret: { type: 'string', description: 'the API client secret' },
-            scope: { type: 'string', enum: ['mluviiPublicApi'] },
-          },
-        },
-        example: {
-          grant_type: 'client_credentials',
-          client_id: 'sbc_Vb3kQ9xLm2RtYw7P',
-          client_secret: 'sbs_2mX9qTzL7vRbN4cK8yHdW1sFjE6uPaG3oI5eQ0rYtZk',
-          scope: 'mluviiPublicApi',
-        },
-      },
-    },
-  },
-  responses: {
-    200: jsonResponse(
-      'A one-hour Bearer token for /api/v1',
-      {
-        type: 'object',
-        required: ['access_token', 'expires_in', 'token_type', 'scope'],
-        properties: {
-          access_token: { type: 'string' },
-          expires_in: { type: 'integer' },
-          token_type: { type: 'string', enum: ['Bearer'] },
-          scope: { type: 'string' },
-        },
-      },
-      {
-        access_token: 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9…',
-        expires_in: 3600,
-        token_type: 'Bearer',
-        scope: 'mluviiPublicApi',
-      },
-    ),
-    400: jsonResponse(
-      'An OAuth2 error (RFC 6749 §5.2): a missing field, a wrong grant, scope or client',
-      OAuthErrorBody,
-    ),
-  },
-};
 
 /** A path id: digits only, else the resource does not exist (404, as for an unknown id). */
 function pathId(text: string, what: string): number {
@@ -254,9 +220,10 @@ export function mluviiRoutes(deps: AppDeps) {
           tags: ['mluvii'],
           summary: 'Sessions (SessionGetParams filters), ordered by id; a bare array',
           description:
-            'Sets as repeated keys (`Channel=Chat&Channel=AV`), date ranges as `Created.Min`/`Created.Max` (also GuestJoined, Accepted, Ended), duration ranges `WaitingTime.*`, `Duration.*`; `limit` 1–10000 (default 100) and `offset`. Page until a page is shorter than `limit`.',
+            'Every SessionGetParams filter is listed below; they combine with AND, the values of a set with OR. Sets as repeated keys (`Channel=Chat&Channel=AV`); ranges `X.Min`/`X.Max` (inclusive) and `X.Null`; text `X.Text`/`X.Exact`/`X.Null`; `limit` 1–10000 (default 100) and `offset`. Names match in any case; a name that is not a filter, or a value that does not parse, is a 400 naming it. What each filter matches: docs/mluvii.md. Page until a page is shorter than `limit`.',
           security,
         },
+        config: { openapi: SESSIONS_DOCS },
         onRequest,
       },
       async (request) => {
@@ -287,7 +254,11 @@ export function mluviiRoutes(deps: AppDeps) {
 
     app.get(
       '/api/v1/Sessions/:id',
-      { schema: { tags: ['mluvii'], summary: 'One SessionModel', params: IdParams, security }, onRequest },
+      {
+        schema: { tags: ['mluvii'], summary: 'One SessionModel', params: IdParams, security },
+        config: { openapi: SESSION_DOCS },
+        onRequest,
+      },
       async (request) => {
         const row = await loadSession(request, request.params.id);
         return models(
@@ -307,6 +278,7 @@ export function mluviiRoutes(deps: AppDeps) {
           params: IdParams,
           security,
         },
+        config: { openapi: ROUTING_DOCS },
         onRequest,
       },
       async (request) => routingTimeLine((await loadSession(request, request.params.id)).doc.routing),
@@ -314,7 +286,11 @@ export function mluviiRoutes(deps: AppDeps) {
 
     app.get(
       '/api/v1/Sessions/:id/callparams',
-      { schema: { tags: ['mluvii'], summary: 'Call parameters', params: IdParams, security }, onRequest },
+      {
+        schema: { tags: ['mluvii'], summary: 'Call parameters', params: IdParams, security },
+        config: { openapi: CALL_PARAMS_DOCS },
+        onRequest,
+      },
       async (request) => {
         return callParamsModel((await loadSession(request, request.params.id)).doc);
       },
@@ -330,6 +306,7 @@ export function mluviiRoutes(deps: AppDeps) {
           body: CallParamsBody,
           security,
         },
+        config: { openapi: SET_CALL_PARAMS_DOCS },
         onRequest,
       },
       async (request, reply) => {
@@ -343,7 +320,11 @@ export function mluviiRoutes(deps: AppDeps) {
 
     app.get(
       '/api/v1/Tags',
-      { schema: { tags: ['mluvii'], summary: "The tenant's tag catalogue", security }, onRequest },
+      {
+        schema: { tags: ['mluvii'], summary: "The tenant's tag catalogue", security },
+        config: { openapi: TAGS_DOCS },
+        onRequest,
+      },
       async (request) => {
         const tenant = tenantOf(request);
         const result = await deps.db.query<{ id: number; name: string }>(
@@ -360,9 +341,10 @@ export function mluviiRoutes(deps: AppDeps) {
         schema: {
           tags: ['mluvii'],
           summary: 'Add a tag to the catalogue (Switchboard extension); 409 with the id when it exists',
-          body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }) }),
+          body: TagBody,
           security,
         },
+        config: { openapi: ADD_TAG_DOCS },
         onRequest,
       },
       async (request, reply) => {
@@ -390,6 +372,7 @@ export function mluviiRoutes(deps: AppDeps) {
           params: Type.Object({ id: Type.String(), tagId: Type.String() }),
           security,
         },
+        config: { openapi: SESSION_TAG_DOCS },
         onRequest,
         handler: async (request, reply) => {
           const session = await loadSession(request, request.params.id);
@@ -421,6 +404,7 @@ export function mluviiRoutes(deps: AppDeps) {
           params: IdParams,
           security,
         },
+        config: { openapi: ANONYMIZE_DOCS },
         onRequest,
       },
       async (request, reply) => {
@@ -446,6 +430,7 @@ export function mluviiRoutes(deps: AppDeps) {
           body: ForwardBody,
           security,
         },
+        config: { openapi: FORWARD_DOCS },
         onRequest,
       },
       async (request, reply) => {
@@ -485,6 +470,7 @@ export function mluviiRoutes(deps: AppDeps) {
           body: FilesBody,
           security,
         },
+        config: { openapi: DELETE_FILES_DOCS },
         onRequest,
       },
       async (request) => {
@@ -522,6 +508,7 @@ export function mluviiRoutes(deps: AppDeps) {
           params: Type.Object({ id: Type.String(), fileId: Type.String() }),
           security,
         },
+        config: { openapi: FILE_DOCS },
         onRequest,
       },
       async (request, reply) => {

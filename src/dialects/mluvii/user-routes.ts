@@ -7,9 +7,17 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppDeps } from '../../app.js';
-import { jsonResponse, pathParam, query, SECURITY, type Json } from '../../http/openapi.js';
-import { DEFAULT_LIMIT, MAX_LIMIT, MAX_PAGE, type RawQuery } from './query.js';
-import { OperatorStatesPage, operatorStates, userIdParam, UserModel, userModel } from './users.js';
+import { pathParam, SECURITY } from '../../http/openapi.js';
+import { Int32, listQueryParameters, problems } from './docs.js';
+import { DEFAULT_LIMIT, MAX_LIMIT, type RawQuery } from './query.js';
+import {
+  OperatorStatesPage,
+  operatorStates,
+  STATES_LIST,
+  userIdParam,
+  UserModel,
+  userModel,
+} from './users.js';
 
 export interface UserRouteDeps {
   deps: AppDeps;
@@ -19,25 +27,12 @@ export interface UserRouteDeps {
 
 const tags = ['mluvii'];
 const security = SECURITY.mluvii;
-const Int32 = { type: 'integer', format: 'int32' };
 
-/** ASP.NET Core's ProblemDetails (a 400 adds `errors` by parameter name). */
-const Problem: Json = {
-  type: 'object',
-  required: ['type', 'title', 'status'],
-  properties: {
-    type: { type: 'string' },
-    title: { type: 'string' },
-    status: { type: 'integer' },
-    detail: { type: 'string' },
-    errors: { type: 'object', additionalProperties: { type: 'array', items: { type: 'string' } } },
-  },
-};
-
-const errors = (what: string): Record<string, Json> => ({
-  400: jsonResponse(`Not a 32-bit integer ${what}, or a bad query parameter`, Problem),
-  404: jsonResponse('The tenant has no such user', Problem),
-});
+const errors = (what: string) =>
+  problems({
+    400: `Not a 32-bit integer ${what}, or a bad query parameter`,
+    404: 'The tenant has no such user',
+  });
 
 export function mluviiUserRoutes(scope: FastifyInstance, { deps, authenticate }: UserRouteDeps): void {
   const app = scope.withTypeProvider<TypeBoxTypeProvider>();
@@ -78,14 +73,7 @@ export function mluviiUserRoutes(scope: FastifyInstance, { deps, authenticate }:
         openapi: {
           parameters: [
             pathParam('userId', Int32, 1001),
-            query('Changed.Min', { type: 'string' }, 'states changed at or after', '2026-05-04'),
-            query('Changed.Max', { type: 'string' }, 'states changed at or before'),
-            query(
-              'limit',
-              { type: 'integer', minimum: 1, maximum: MAX_LIMIT, default: DEFAULT_LIMIT },
-              'states per page',
-            ),
-            query('page', { type: 'integer', minimum: 1, maximum: MAX_PAGE, default: 1 }, '1-based'),
+            ...listQueryParameters(STATES_LIST, { 'Changed.Min': '2026-05-04' }),
           ],
           responses: errors('userId'),
         },

@@ -117,7 +117,7 @@ export async function userModel(q: Queryable, tenantId: string, userId: number) 
 }
 
 /** The states list: `Changed.Min` / `Changed.Max` (inclusive), `limit`, `page`; nothing else. */
-const STATES: ListSpec = {
+export const STATES_LIST: ListSpec = {
   filters: [range('Changed', 'date', () => 'at', false)],
   noun: 'a parameter of operatorStates (Changed.Min, Changed.Max, limit, page)',
   paging: 'page',
@@ -161,7 +161,7 @@ export async function operatorStates(
 ) {
   // `o.id`: one of the user's operator ids ($2, known after the look-up); the filters' parameters follow.
   const base = { where: ['tenant_id = $1', 'operator_id = o.id'], params: [tenant.id, null] };
-  const query = parseListQuery(raw, STATES, tenant, now, base);
+  const query = parseListQuery(raw, STATES_LIST, tenant, now, base);
   const user = await findUser(q, tenant.id, userId);
   const params = [tenant.id, user.operatorIds, ...query.params.slice(2)];
   const where = query.where.join(' AND ');
