@@ -144,7 +144,8 @@ export async function storedElsewhere(
   q: Queryable,
   tenantId: string,
   ids: string[],
-  keys: string[] = ids.map((id) => eventKey(tenantId, id)),
+  /** `eventKey` of each id, in order. */
+  keys: string[],
 ): Promise<Map<string, string>> {
   if (ids.length === 0) return new Map();
   const result = await q.query<{ id: string; session_id: string }>(

@@ -113,14 +113,15 @@ function operatorRecords(doc: Session, now: number): Record<string, unknown>[] {
 }
 
 /** The stored document without what no export row shows. */
-const FULL_DOC = `doc - 'log' - 'statusHistory' - 'activities' AS doc`;
+const TRIMMED_DOC = `doc - 'log' - 'statusHistory' - 'activities'`;
+const FULL_DOC = `${TRIMMED_DOC} AS doc`;
 
 /**
  * A closed session's summary is in its columns (the stored durations are final once it is closed: no phase
  * runs against the clock) and its groups; only the other sessions need the document, whose durations run to
  * `now`. Reading one key of the document and no text conversion of it is what makes the export fast: turning
  * the trimmed document into text costs the database several times more than the detoasting itself
- * (docs/performance.md).
+ * (docs/export.md).
  */
 const SUMMARY_COLUMNS = `session_id, channel, source, direction, status, containment, event_count,
   operator_ids, bot_ids, d_created, d_in_queue, d_waiting, d_bcw, d_active, d_acw, d_ring, d_waited,
@@ -128,7 +129,7 @@ const SUMMARY_COLUMNS = `session_id, channel, source, direction, status, contain
     .map((c) => `(extract(epoch FROM ${c}) * 1000)::bigint AS ${c}_ms`)
     .join(', ')},
   CASE WHEN status = 'CLOSED' THEN doc -> 'groups' END AS groups,
-  CASE WHEN status = 'CLOSED' THEN NULL ELSE ${FULL_DOC.replace(' AS doc', '')} END AS doc`;
+  CASE WHEN status = 'CLOSED' THEN NULL ELSE ${TRIMMED_DOC} END AS doc`;
 
 /** A row of the export's query: the columns of SUMMARY_COLUMNS (session rows), or only the document. */
 interface ExportRow {

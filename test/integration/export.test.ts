@@ -27,21 +27,21 @@ before(async () => {
   const at = (minutes: number) => new Date(NOW - minutes * 60_000).toISOString();
   const operator = { id: '7' };
   const group = { id: 1, name: 'Support' };
+  // Created, queued, answered by operator 7 and joined by the guest, `minutesAgo` minutes ago.
+  const answered = (sessionId: string, channel: string, minutesAgo: number) =>
+    [
+      { type: 'session.created', at: at(minutesAgo), channel },
+      { type: 'routing.requested', at: at(minutesAgo), group },
+      { type: 'routing.assigned', at: at(minutesAgo - 1), operator },
+      { type: 'routing.accepted', at: at(minutesAgo - 1), operator },
+      { type: 'operator.joined', at: at(minutesAgo - 1), operator },
+      { type: 'guest.joined', at: at(minutesAgo - 2) },
+    ].map((e, i) => ({ id: `${sessionId}-${i}`, sessionId, ...e }));
   await h.ingest([
     { id: 'q-1', sessionId: 'open-queued', type: 'session.created', at: at(5), channel: 'chat' },
     { id: 'q-2', sessionId: 'open-queued', type: 'routing.requested', at: at(5), group },
-    { id: 't-1', sessionId: 'open-talking', type: 'session.created', at: at(9), channel: 'phone' },
-    { id: 't-2', sessionId: 'open-talking', type: 'routing.requested', at: at(9), group },
-    { id: 't-3', sessionId: 'open-talking', type: 'routing.assigned', at: at(8), operator },
-    { id: 't-4', sessionId: 'open-talking', type: 'routing.accepted', at: at(8), operator },
-    { id: 't-5', sessionId: 'open-talking', type: 'operator.joined', at: at(8), operator },
-    { id: 't-6', sessionId: 'open-talking', type: 'guest.joined', at: at(7) },
-    { id: 'a-1', sessionId: 'in-acw', type: 'session.created', at: at(20), channel: 'chat' },
-    { id: 'a-2', sessionId: 'in-acw', type: 'routing.requested', at: at(20), group },
-    { id: 'a-3', sessionId: 'in-acw', type: 'routing.assigned', at: at(19), operator },
-    { id: 'a-4', sessionId: 'in-acw', type: 'routing.accepted', at: at(19), operator },
-    { id: 'a-5', sessionId: 'in-acw', type: 'operator.joined', at: at(19), operator },
-    { id: 'a-6', sessionId: 'in-acw', type: 'guest.joined', at: at(18) },
+    ...answered('open-talking', 'phone', 9),
+    ...answered('in-acw', 'chat', 20),
     { id: 'a-7', sessionId: 'in-acw', type: 'session.ended', at: at(10) },
   ]);
 });
@@ -108,7 +108,8 @@ test('a closed session’s line from its columns is byte for byte its summary fr
   );
   // Both paths are exercised: closed sessions (columns) and sessions still running (documents).
   const statuses = new Set(docs.rows.map((r) => r.doc.status));
-  for (const status of ['CLOSED', 'IN_QUEUE', 'ACTIVE', 'ACW'] as const) assert.ok(statuses.has(status), status);
+  for (const status of ['CLOSED', 'IN_QUEUE', 'ACTIVE', 'ACW'] as const)
+    assert.ok(statuses.has(status), status);
   assert.deepEqual(
     exported,
     docs.rows.map((r) => JSON.stringify(toSummary(r.doc, NOW))),

@@ -119,6 +119,24 @@ export async function harness(options: Partial<AppOptions> = {}): Promise<Harnes
   };
 }
 
+/**
+ * A mluvii access token for a client (default: the harness's tenant) from `POST /login/connect/token`, the
+ * client-credentials form every mluvii client sends; asserts the 200.
+ */
+export async function mluviiToken(
+  h: Harness,
+  client: { clientId: string; clientSecret: string } = h.tenant.credentials,
+): Promise<string> {
+  const response = await h.request({
+    method: 'POST',
+    url: '/login/connect/token',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    payload: `grant_type=client_credentials&client_id=${client.clientId}&client_secret=${client.clientSecret}`,
+  });
+  assert.equal(response.statusCode, 200, response.body);
+  return response.json<{ access_token: string }>().access_token;
+}
+
 /** Asserts a native error envelope with the given status and code. */
 export function assertError(
   response: { statusCode: number; json(): unknown; body: string },

@@ -5,7 +5,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { harness, openTestStore, type Harness } from './harness.js';
+import { harness, mluviiToken, openTestStore, type Harness } from './harness.js';
 import type { CreatedTenant } from '../../src/tenants/repository.js';
 import { migrate } from '../../src/db/migrate.js';
 import { stableIntId } from '../../src/domain/projector.js';
@@ -75,16 +75,7 @@ before(async () => {
 });
 after(() => h.close());
 
-async function token(tenant: CreatedTenant = h.tenant): Promise<string> {
-  const response = await h.request({
-    method: 'POST',
-    url: '/login/connect/token',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    payload: `grant_type=client_credentials&client_id=${tenant.credentials.clientId}&client_secret=${tenant.credentials.clientSecret}`,
-  });
-  assert.equal(response.statusCode, 200, response.body);
-  return response.json().access_token;
-}
+const token = (tenant: CreatedTenant = h.tenant) => mluviiToken(h, tenant.credentials);
 
 async function get(url: string, tenant?: CreatedTenant) {
   return h.request({ method: 'GET', url, headers: { authorization: `Bearer ${await token(tenant)}` } });

@@ -8,7 +8,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { harness, type Harness } from './harness.js';
+import { harness, mluviiToken, type Harness } from './harness.js';
 import { koreToken } from '../../src/dialects/kore/token.js';
 import { PREDEFINED } from '../../src/dialects/evo/predefined.js';
 import { GRANTS, ROLES, accessOfRoute, grants, type Access, type Role } from '../../src/http/access.js';
@@ -19,17 +19,6 @@ let h: Harness;
 type Credentials = Record<'native' | 'mluvii' | 'kore' | 'evo', Record<string, string>>;
 const clients = new Map<Role, Credentials>();
 const SESSION = 'role-session-1';
-
-async function mluviiToken(clientId: string, clientSecret: string): Promise<string> {
-  const token = await h.request({
-    method: 'POST',
-    url: '/login/connect/token',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    payload: `grant_type=client_credentials&client_id=${clientId}&client_secret=${clientSecret}`,
-  });
-  assert.equal(token.statusCode, 200, token.body);
-  return token.json<{ access_token: string }>().access_token;
-}
 
 before(async () => {
   h = await harness({ webhookAllow: '127.0.0.1' });
@@ -43,7 +32,7 @@ before(async () => {
     const { clientId, clientSecret } = await h.db.tx((q) => addClient(q, h.tenant.id, role));
     clients.set(role, {
       native: { authorization: `Bearer ${clientSecret}` },
-      mluvii: { authorization: `Bearer ${await mluviiToken(clientId, clientSecret)}` },
+      mluvii: { authorization: `Bearer ${await mluviiToken(h, { clientId, clientSecret })}` },
       kore: { auth: await koreToken({ clientId, clientSecret }) },
       evo: { authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}` },
     });

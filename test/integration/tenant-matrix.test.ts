@@ -6,7 +6,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { harness, type Harness } from './harness.js';
+import { harness, mluviiToken, type Harness } from './harness.js';
 import { koreToken } from '../../src/dialects/kore/token.js';
 import { PREDEFINED } from '../../src/dialects/evo/predefined.js';
 import { dialectOf, errorShapeOk } from './route-dialects.js';
@@ -21,16 +21,6 @@ let aIntId: number;
 let aWebhookId: string;
 /** Tenant A's operator (a mluvii user): the userId of the users routes. */
 const A_USER = '4242';
-
-async function mluviiToken(clientId: string, clientSecret: string): Promise<string> {
-  const token = await h.request({
-    method: 'POST',
-    url: '/login/connect/token',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    payload: `grant_type=client_credentials&client_id=${clientId}&client_secret=${clientSecret}`,
-  });
-  return token.json<{ access_token: string }>().access_token;
-}
 
 before(async () => {
   h = await harness({ webhookAllow: '127.0.0.1' });
@@ -108,7 +98,7 @@ before(async () => {
       ])
     ).rows[0].id,
   );
-  const aToken = await mluviiToken(h.tenant.credentials.clientId, h.tenant.credentials.clientSecret);
+  const aToken = await mluviiToken(h);
   const hook = await h.request({
     method: 'POST',
     url: '/api/v1/Webhooks',
@@ -133,7 +123,7 @@ before(async () => {
   const { clientId, clientSecret } = h.other.credentials;
   b = {
     native: h.auth(h.other),
-    mluvii: { authorization: `Bearer ${await mluviiToken(clientId, clientSecret)}` },
+    mluvii: { authorization: `Bearer ${await mluviiToken(h, { clientId, clientSecret })}` },
     kore: { auth: await koreToken({ clientId, clientSecret }) },
     evo: { authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}` },
   };
@@ -253,7 +243,7 @@ test("tenant B's credentials with tenant A's ids on every route: no leak, no cha
   assert.equal(own.statusCode, 200);
   assert.ok(own.body.includes('ZEBRAFINCH-TEXT'));
   const aBearer = {
-    authorization: `Bearer ${await mluviiToken(h.tenant.credentials.clientId, h.tenant.credentials.clientSecret)}`,
+    authorization: `Bearer ${await mluviiToken(h)}`,
   };
   const user = await h.request({
     method: 'GET',

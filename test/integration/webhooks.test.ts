@@ -17,7 +17,7 @@ import { migrate } from '../../src/db/migrate.js';
 import { fileBlobStore } from '../../src/files/blobs.js';
 import { createTenant } from '../../src/tenants/repository.js';
 import { startDispatcher, type Dispatcher } from '../../src/webhooks/dispatcher.js';
-import { harness, STORE, type Harness } from './harness.js';
+import { harness, mluviiToken, STORE, type Harness } from './harness.js';
 
 /** The receivers listen on loopback, which webhooks may reach only when the operator allows it. */
 const LOCAL = '127.0.0.1';
@@ -101,15 +101,7 @@ after(async () => {
   await h.close();
 });
 
-async function token() {
-  const response = await h.request({
-    method: 'POST',
-    url: '/login/connect/token',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    payload: `grant_type=client_credentials&client_id=${h.tenant.credentials.clientId}&client_secret=${h.tenant.credentials.clientSecret}`,
-  });
-  return { authorization: `Bearer ${response.json().access_token}` };
-}
+const token = async () => ({ authorization: `Bearer ${await mluviiToken(h)}` });
 
 test('deliveries reach a failing receiver at least once, in order per session, signed, same id across retries', async () => {
   const rx = await receiver(3);
