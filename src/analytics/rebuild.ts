@@ -28,22 +28,41 @@ export interface RebuildReport {
 interface Row {
   counters: number[];
   maxima: (number | null)[];
+  /** The range of `created` of the row's sessions (the search range of its maxima: migration 033). */
+  createdMin: number | null;
+  createdMax: number | null;
 }
 
-const addInto = (map: Map<string, Row>, key: string, v: number[], m: (number | null)[]) => {
+const addInto = (map: Map<string, Row>, key: string, v: number[], m: (number | null)[], created: number) => {
   let row = map.get(key);
-  if (!row) map.set(key, (row = { counters: v.map(() => 0), maxima: m.map(() => null) }));
+  if (!row) {
+    row = { counters: v.map(() => 0), maxima: m.map(() => null), createdMin: created, createdMax: created };
+    map.set(key, row);
+  }
   v.forEach((x, i) => (row.counters[i] += x));
   m.forEach((x, i) => {
     if (x !== null) row.maxima[i] = row.maxima[i] === null ? x : Math.max(row.maxima[i], x);
   });
+  row.createdMin = Math.min(row.createdMin!, created);
+  row.createdMax = Math.max(row.createdMax!, created);
 };
-const same = (a: Row | undefined, b: Row | undefined) => {
+/** Same counters and maxima, and a stored range that covers the sessions' (wider is right: it only widens). */
+const same = (want: Row | undefined, got: Row | undefined) => {
   const zero = (r: Row | undefined) =>
     !r || (r.counters.every((x) => x === 0) && r.maxima.every((x) => x === null));
-  if (zero(a) && zero(b)) return true;
-  return JSON.stringify(a) === JSON.stringify(b);
+  if (zero(want) && zero(got)) return true;
+  if (!want || !got) return false;
+  const covered =
+    got.createdMin !== null &&
+    got.createdMax !== null &&
+    got.createdMin <= want.createdMin! &&
+    got.createdMax >= want.createdMax!;
+  return (
+    covered &&
+    JSON.stringify([want.counters, want.maxima]) === JSON.stringify([got.counters, got.maxima])
+  );
 };
+const time = (d: unknown) => (d === null ? null : (d as Date).getTime());
 
 export async function rebuildAnalytics(
   db: Db,
@@ -62,10 +81,11 @@ export async function rebuildAnalytics(
       const page = await db.query<{
         id: string;
         session_id: string;
+        created: Date;
         doc: Session;
         analytics: Contribution | null;
       }>(
-        `SELECT id, session_id, doc, analytics FROM sessions WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
+        `SELECT id, session_id, created, doc, analytics FROM sessions WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
         [tenantId, after, batch],
       );
       for (const row of page.rows) {
@@ -76,8 +96,9 @@ export async function rebuildAnalytics(
           : row.analytics;
         if (canonicalJson(c) !== canonicalJson(stored))
           stale.push({ sessionId: row.session_id, analytics: c });
-        if (c.queue) addInto(queues, `${c.queue.q}|${c.queue.c}|${c.queue.b}`, c.queue.v, c.queue.m);
-        for (const d of c.dimensions) addInto(dimensions, `${d.d}|${d.k}|${d.c}|${d.b}`, d.v, d.m);
+        const created = row.created.getTime();
+        if (c.queue) addInto(queues, `${c.queue.q}|${c.queue.c}|${c.queue.b}`, c.queue.v, c.queue.m, created);
+        for (const d of c.dimensions) addInto(dimensions, `${d.d}|${d.k}|${d.c}|${d.b}`, d.v, d.m, created);
       }
       sessions += page.rows.length;
       if (page.rows.length < batch) break;
@@ -90,6 +111,8 @@ export async function rebuildAnalytics(
       storedQueues.set(`${String(r.queue_id)}|${String(r.channel)}|${(r.bucket as Date).getTime()}`, {
         counters: COUNTERS.map((c) => Number(r[c])),
         maxima: MAXES.map((c) => (r[c] === null ? null : Number(r[c]))),
+        createdMin: time(r.created_min),
+        createdMax: time(r.created_max),
       });
     }
     const storedDimensions = new Map<string, Row>();
@@ -101,14 +124,19 @@ export async function rebuildAnalytics(
         bucket: Date;
         counters: string[];
         maxima: (string | null)[];
+        created_min: Date | null;
+        created_max: Date | null;
       }>(
-        'SELECT dimension, key, channel, bucket, counters, maxima FROM dimension_rollups WHERE tenant_id = $1',
+        `SELECT dimension, key, channel, bucket, counters, maxima, created_min, created_max
+           FROM dimension_rollups WHERE tenant_id = $1`,
         [tenantId],
       )
     ).rows) {
       storedDimensions.set(`${r.dimension}|${r.key}|${r.channel}|${r.bucket.getTime()}`, {
         counters: r.counters.map(Number),
         maxima: r.maxima.map((x) => (x === null ? null : Number(x))),
+        createdMin: time(r.created_min),
+        createdMax: time(r.created_max),
       });
     }
     let differing = 0;
@@ -156,25 +184,30 @@ async function replace(
         ...Object.fromEntries(
           columns.map((c, i) => [c, i < COUNTERS.length ? row.counters[i] : row.maxima[i - COUNTERS.length]]),
         ),
+        created_min: new Date(row.createdMin!).toISOString(),
+        created_max: new Date(row.createdMax!).toISOString(),
       };
     });
     await q.query(
-      `INSERT INTO queue_rollups (tenant_id, queue_id, channel, bucket, ${columns.join(', ')})
-       SELECT $1, r.queue_id, r.channel, r.bucket, ${columns.map((c) => `r.${c}`).join(', ')}
+      `INSERT INTO queue_rollups (tenant_id, queue_id, channel, bucket, ${columns.join(', ')}, created_min, created_max)
+       SELECT $1, r.queue_id, r.channel, r.bucket, ${columns.map((c) => `r.${c}`).join(', ')}, r.created_min, r.created_max
          FROM jsonb_to_recordset($2::jsonb) AS r(queue_id integer, channel text, bucket timestamptz,
-              ${columns.map((c) => `${c} bigint`).join(', ')})`,
+              ${columns.map((c) => `${c} bigint`).join(', ')}, created_min timestamptz, created_max timestamptz)`,
       [tenantId, JSON.stringify(queueRecords)],
     );
     const dimensionRecords = [...dimensions].map(([key, row]) => {
       const [d, k, c, b] = key.split('|');
-      return { d, k, c, b: Number(b), v: row.counters, m: row.maxima };
+      const range = { lo: new Date(row.createdMin!).toISOString(), hi: new Date(row.createdMax!).toISOString() };
+      return { d, k, c, b: Number(b), v: row.counters, m: row.maxima, ...range };
     });
     await q.query(
-      `INSERT INTO dimension_rollups (tenant_id, dimension, key, channel, bucket, counters, maxima)
+      `INSERT INTO dimension_rollups (tenant_id, dimension, key, channel, bucket, counters, maxima, created_min, created_max)
        SELECT $1, r.d, r.k, r.c, to_timestamp(r.b / 1000.0),
               ARRAY(SELECT x::bigint FROM jsonb_array_elements_text(r.v) WITH ORDINALITY AS e(x, i) ORDER BY i),
-              ARRAY(SELECT x::bigint FROM jsonb_array_elements_text(r.m) WITH ORDINALITY AS e(x, i) ORDER BY i)
-         FROM jsonb_to_recordset($2::jsonb) AS r(d text, k text, c text, b bigint, v jsonb, m jsonb)`,
+              ARRAY(SELECT x::bigint FROM jsonb_array_elements_text(r.m) WITH ORDINALITY AS e(x, i) ORDER BY i),
+              r.lo, r.hi
+         FROM jsonb_to_recordset($2::jsonb) AS r(d text, k text, c text, b bigint, v jsonb, m jsonb,
+              lo timestamptz, hi timestamptz)`,
       [tenantId, JSON.stringify(dimensionRecords)],
     );
     if (stale.length > 0) {

@@ -10,14 +10,20 @@ import {
   COUNTERS,
   MAXES,
   type Contribution,
-  type DimensionContribution,
-  type QueueContribution,
   withSlCounted,
 } from './contribution.js';
 
+/** A session's stored contribution and the `created` it was stored with. */
+export interface StoredContribution {
+  contribution: Contribution | null;
+  created: number;
+}
+
+/** One session's change: what it added before (null: nothing) and what it adds now (null: nothing). */
 export interface ContributionChange {
-  before: Contribution | null;
-  after: Contribution | null;
+  sessionId: string;
+  before: StoredContribution | null;
+  after: { contribution: Contribution | null; created: number } | null;
 }
 
 /** The stored contributions of sessions that already have a row. */
@@ -25,68 +31,381 @@ export async function storedContributions(
   q: Queryable,
   tenantId: string,
   sessionIds: string[],
-): Promise<Map<string, Contribution | null>> {
+): Promise<Map<string, StoredContribution>> {
   if (sessionIds.length === 0) return new Map();
-  const rows = await q.query<{ session_id: string; analytics: Contribution | null }>(
-    'SELECT session_id, analytics FROM sessions WHERE tenant_id = $1 AND session_id = ANY($2::text[])',
+  const rows = await q.query<{ session_id: string; created: Date; analytics: Contribution | null }>(
+    'SELECT session_id, created, analytics FROM sessions WHERE tenant_id = $1 AND session_id = ANY($2::text[])',
     [tenantId, sessionIds],
   );
-  return new Map(rows.rows.map((r) => [r.session_id, r.analytics]));
+  return new Map(
+    rows.rows.map((r) => [r.session_id, { contribution: r.analytics, created: r.created.getTime() }]),
+  );
 }
 
-const keyOf = (c: QueueContribution) => `${c.q}\u0000${c.c}\u0000${c.b}`;
+type Maxima = (number | null)[];
 
-/** Applies the difference of each change to the rollups (one statement for the whole batch). */
+const maxInto = (into: Maxima, values: Maxima) =>
+  values.forEach((x, i) => {
+    if (x !== null) into[i] = into[i] === null ? x : Math.max(into[i], x);
+  });
+
+/**
+ * What a batch changes in one rollup row: the counters' difference, the largest value added and taken away per
+ * maximum, and the range of `created` of the sessions added.
+ */
+interface RowDelta<K> {
+  key: K;
+  v: number[];
+  added: Maxima;
+  removed: Maxima;
+  createdMin: number | null;
+  createdMax: number | null;
+}
+
+class RowDeltas<K extends { c: string; b: number }> {
+  readonly rows = new Map<string, RowDelta<K>>();
+  constructor(private readonly id: (key: K) => string) {}
+
+  add(key: K, v: number[], m: Maxima, sign: 1 | -1, created: number): void {
+    const id = this.id(key);
+    let d = this.rows.get(id);
+    if (!d) {
+      const none = m.map(() => null);
+      d = { key, v: v.map(() => 0), added: [...none], removed: [...none], createdMin: null, createdMax: null };
+      this.rows.set(id, d);
+    }
+    v.forEach((x, i) => (d.v[i] += sign * x));
+    maxInto(sign === 1 ? d.added : d.removed, m);
+    if (sign === 1) {
+      d.createdMin = Math.min(d.createdMin ?? created, created);
+      d.createdMax = Math.max(d.createdMax ?? created, created);
+    }
+  }
+
+  /** Rows with anything to write. */
+  changed(): RowDelta<K>[] {
+    return [...this.rows.values()].filter((d) => d.v.some((x) => x !== 0) || d.added.some((x) => x !== null));
+  }
+}
+
+/**
+ * A row whose maximum may have been taken away: a value removed from it is above what was added and not below
+ * what the row holds now, so the row's maximum may now belong to no session.
+ */
+const lostMaximum = (d: RowDelta<unknown>, stored: Maxima) =>
+  d.removed.some((r, i) => r !== null && (d.added[i] === null || r > d.added[i]) && r >= (stored[i] ?? -Infinity));
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+interface QueueKey {
+  q: number;
+  c: string;
+  b: number;
+}
+interface DimensionKey {
+  d: 'operator' | 'bot';
+  k: string;
+  c: string;
+  b: number;
+}
+const queueId = (k: QueueKey) => `${k.q}\u0000${k.c}\u0000${k.b}`;
+const dimensionId = (k: DimensionKey) => `${k.d}\u0000${k.k}\u0000${k.c}\u0000${k.b}`;
+
+/** A stored row after the batch's upsert: its maxima, kept maxima and `created` range. */
+interface UpsertedRow {
+  maxima: Maxima;
+  kept: Maxima | null;
+  createdMin: number | null;
+  createdMax: number | null;
+}
+
+/**
+ * Applies the difference of each change to the rollups (one statement per table for the whole batch), then
+ * recomputes the maxima of the rows that may have lost theirs (docs/metrics.md#maxima).
+ */
 export async function applyContributionChanges(
   q: Queryable,
   tenantId: string,
   changes: ContributionChange[],
 ): Promise<void> {
-  const deltas = new Map<string, { q: number; c: string; b: number; v: number[]; m: (number | null)[] }>();
-  const add = (stored: QueueContribution, sign: 1 | -1) => {
-    const c = withSlCounted(stored);
-    const key = keyOf(c);
-    let d = deltas.get(key);
-    if (!d) {
-      d = { q: c.q, c: c.c, b: c.b, v: COUNTERS.map(() => 0), m: MAXES.map(() => null) };
-      deltas.set(key, d);
-    }
-    c.v.forEach((x, i) => (d.v[i] += sign * x));
-    if (sign === 1)
-      c.m.forEach((x, i) => {
-        if (x !== null) d.m[i] = d.m[i] === null ? x : Math.max(d.m[i], x);
-      });
-  };
-  const dimensionChanges: { before: DimensionContribution[]; after: DimensionContribution[] }[] = [];
+  const queues = new RowDeltas<QueueKey>(queueId);
+  const dimensions = new RowDeltas<DimensionKey>(dimensionId);
+  const applied: ContributionChange[] = [];
   for (const change of changes) {
-    if (canonicalJson(change.before) === canonicalJson(change.after)) continue;
-    if (change.before?.queue) add(change.before.queue, -1);
-    if (change.after?.queue) add(change.after.queue, 1);
-    dimensionChanges.push({ before: change.before?.dimensions ?? [], after: change.after?.dimensions ?? [] });
+    const { before, after } = change;
+    if (
+      before?.created === after?.created &&
+      canonicalJson(before?.contribution ?? null) === canonicalJson(after?.contribution ?? null)
+    )
+      continue;
+    applied.push(change);
+    for (const [side, sign] of [
+      [before, -1],
+      [after, 1],
+    ] as const) {
+      if (!side?.contribution) continue;
+      const { queue, dimensions: dims } = side.contribution;
+      if (queue) {
+        const c = withSlCounted(queue);
+        queues.add({ q: c.q, c: c.c, b: c.b }, c.v, c.m, sign, side.created);
+      }
+      for (const c of dims) dimensions.add({ d: c.d, k: c.k, c: c.c, b: c.b }, c.v, c.m, sign, side.created);
+    }
   }
-  await applyDimensionChanges(q, tenantId, dimensionChanges);
-  const rows = [...deltas.values()].filter((d) => d.v.some((x) => x !== 0) || d.m.some((x) => x !== null));
-  if (rows.length === 0) return;
+  const queueRows = await upsertQueueRows(q, tenantId, queues.changed());
+  const dimensionRows = await upsertDimensionRows(q, tenantId, dimensions.changed());
+  const lostQueues = queues.changed().filter((d) => lostMaximum(d, queueRows.get(queueId(d.key))!.maxima));
+  const lostDimensions = dimensions
+    .changed()
+    .filter((d) => d.key.d === 'operator' && lostMaximum(d, dimensionRows.get(dimensionId(d.key))!.maxima));
+  if (lostQueues.length === 0 && lostDimensions.length === 0) return;
+  await recomputeMaxima(
+    q,
+    tenantId,
+    applied,
+    lostQueues.map((d) => ({ key: d.key, row: queueRows.get(queueId(d.key))! })),
+    lostDimensions.map((d) => ({ key: d.key, row: dimensionRows.get(dimensionId(d.key))! })),
+  );
+}
+
+async function upsertQueueRows(
+  q: Queryable,
+  tenantId: string,
+  rows: RowDelta<QueueKey>[],
+): Promise<Map<string, UpsertedRow>> {
+  if (rows.length === 0) return new Map();
   const records = rows.map((d) => ({
-    queue_id: d.q,
-    channel: d.c,
-    bucket: new Date(d.b).toISOString(),
+    queue_id: d.key.q,
+    channel: d.key.c,
+    bucket: new Date(d.key.b).toISOString(),
     ...Object.fromEntries(COUNTERS.map((name, i) => [name, d.v[i]])),
-    ...Object.fromEntries(MAXES.map((name, i) => [name, d.m[i]])),
+    ...Object.fromEntries(MAXES.map((name, i) => [name, d.added[i]])),
+    created_min: iso(d.createdMin),
+    created_max: iso(d.createdMax),
   }));
   const columns = [...COUNTERS, ...MAXES];
-  await q.query(
-    `INSERT INTO queue_rollups (tenant_id, queue_id, channel, bucket, ${columns.join(', ')})
-     SELECT $1, r.queue_id, r.channel, r.bucket, ${columns.map((c) => `r.${c}`).join(', ')}
+  const result = await q.query<Record<string, unknown>>(
+    `INSERT INTO queue_rollups (tenant_id, queue_id, channel, bucket, ${columns.join(', ')}, created_min, created_max)
+     SELECT $1, r.queue_id, r.channel, r.bucket, ${columns.map((c) => `r.${c}`).join(', ')}, r.created_min, r.created_max
        FROM jsonb_to_recordset($2::jsonb) AS r(queue_id integer, channel text, bucket timestamptz,
-            ${columns.map((c) => `${c} bigint`).join(', ')})
+            ${columns.map((c) => `${c} bigint`).join(', ')}, created_min timestamptz, created_max timestamptz)
       -- One order for every transaction's row locks: concurrent batches never wait on each other in a cycle.
       ORDER BY r.queue_id, r.channel, r.bucket
      ON CONFLICT (tenant_id, queue_id, channel, bucket) DO UPDATE SET
        ${COUNTERS.map((c) => `${c} = queue_rollups.${c} + EXCLUDED.${c}`).join(', ')},
-       ${MAXES.map((c) => `${c} = GREATEST(queue_rollups.${c}, EXCLUDED.${c})`).join(', ')}`,
+       ${MAXES.map((c) => `${c} = GREATEST(queue_rollups.${c}, EXCLUDED.${c})`).join(', ')},
+       created_min = LEAST(queue_rollups.created_min, EXCLUDED.created_min),
+       created_max = GREATEST(queue_rollups.created_max, EXCLUDED.created_max)
+     RETURNING queue_id, channel, bucket, ${MAXES.join(', ')}, kept_maxima, created_min, created_max`,
     [tenantId, JSON.stringify(records)],
   );
+  return new Map(
+    result.rows.map((r) => [
+      queueId({ q: Number(r.queue_id), c: String(r.channel), b: (r.bucket as Date).getTime() }),
+      upserted(
+        MAXES.map((c) => r[c] as string | null),
+        r.kept_maxima as (string | null)[] | null,
+        r.created_min as Date | null,
+        r.created_max as Date | null,
+      ),
+    ]),
+  );
+}
+
+const numbers = (values: (string | number | null)[]) => values.map((x) => (x === null ? null : Number(x)));
+const upserted = (
+  maxima: (string | null)[],
+  kept: (string | null)[] | null,
+  createdMin: Date | null,
+  createdMax: Date | null,
+): UpsertedRow => ({
+  maxima: numbers(maxima),
+  kept: kept === null ? null : numbers(kept),
+  createdMin: createdMin?.getTime() ?? null,
+  createdMax: createdMax?.getTime() ?? null,
+});
+
+/** The operator and bot part: the same difference, into `dimension_rollups` (counters and maxima arrays). */
+async function upsertDimensionRows(
+  q: Queryable,
+  tenantId: string,
+  rows: RowDelta<DimensionKey>[],
+): Promise<Map<string, UpsertedRow>> {
+  if (rows.length === 0) return new Map();
+  const records = rows.map((d) => ({
+    ...d.key,
+    v: d.v,
+    m: d.added,
+    lo: iso(d.createdMin),
+    hi: iso(d.createdMax),
+  }));
+  const result = await q.query<{
+    dimension: 'operator' | 'bot';
+    key: string;
+    channel: string;
+    bucket: Date;
+    maxima: (string | null)[];
+    kept_maxima: (string | null)[] | null;
+    created_min: Date | null;
+    created_max: Date | null;
+  }>(
+    `INSERT INTO dimension_rollups (tenant_id, dimension, key, channel, bucket, counters, maxima, created_min, created_max)
+     SELECT $1, r.d, r.k, r.c, to_timestamp(r.b / 1000.0),
+            ARRAY(SELECT x::bigint FROM jsonb_array_elements_text(r.v) WITH ORDINALITY AS e(x, i) ORDER BY i),
+            ARRAY(SELECT x::bigint FROM jsonb_array_elements_text(r.m) WITH ORDINALITY AS e(x, i) ORDER BY i),
+            r.lo, r.hi
+       FROM jsonb_to_recordset($2::jsonb) AS r(d text, k text, c text, b bigint, v jsonb, m jsonb,
+            lo timestamptz, hi timestamptz)
+      ORDER BY r.d, r.k, r.c, r.b
+     ON CONFLICT (tenant_id, dimension, key, channel, bucket) DO UPDATE SET
+       counters = ARRAY(SELECT a + b FROM unnest(dimension_rollups.counters, EXCLUDED.counters)
+                          WITH ORDINALITY AS u(a, b, i) ORDER BY i),
+       maxima = ARRAY(SELECT GREATEST(a, b) FROM unnest(dimension_rollups.maxima, EXCLUDED.maxima)
+                        WITH ORDINALITY AS u(a, b, i) ORDER BY i),
+       created_min = LEAST(dimension_rollups.created_min, EXCLUDED.created_min),
+       created_max = GREATEST(dimension_rollups.created_max, EXCLUDED.created_max)
+     RETURNING dimension, key, channel, bucket, maxima, kept_maxima, created_min, created_max`,
+    [tenantId, JSON.stringify(records)],
+  );
+  return new Map(
+    result.rows.map((r) => [
+      dimensionId({ d: r.dimension, k: r.key, c: r.channel, b: r.bucket.getTime() }),
+      upserted(r.maxima, r.kept_maxima, r.created_min, r.created_max),
+    ]),
+  );
+}
+
+/**
+ * Sets the maxima of rows that may have lost theirs to the largest value among the sessions that count there
+ * now: those stored (found by channel within the row's `created` range, which covers every session ever added),
+ * the batch's own new contributions (its stored rows are left out: this transaction may not have written them
+ * yet), and the sessions retention deleted (`kept_maxima`).
+ *
+ * Concurrent batches stay exact: the upsert above holds these rows' locks until commit, so every batch that
+ * changed them before has committed and this statement's snapshot sees its sessions; a batch that changes a
+ * session here later takes back that session's old value under the same rule.
+ */
+async function recomputeMaxima(
+  q: Queryable,
+  tenantId: string,
+  changes: ContributionChange[],
+  queueRows: { key: QueueKey; row: UpsertedRow }[],
+  dimensionRows: { key: DimensionKey; row: UpsertedRow }[],
+): Promise<void> {
+  const all = [...queueRows, ...dimensionRows];
+  const windows = all.filter((r) => r.row.createdMin !== null && r.row.createdMax !== null);
+  const found = await q.query<{ i: string; analytics: Contribution | null }>(
+    `SELECT w.i, s.analytics
+       FROM unnest($2::text[], $3::timestamptz[], $4::timestamptz[]) WITH ORDINALITY AS w(channel, lo, hi, i)
+       JOIN sessions s ON s.tenant_id = $1 AND s.channel = w.channel AND s.created BETWEEN w.lo AND w.hi
+      WHERE s.session_id <> ALL ($5::text[])`,
+    [
+      tenantId,
+      windows.map((w) => w.key.c),
+      windows.map((w) => iso(w.row.createdMin)),
+      windows.map((w) => iso(w.row.createdMax)),
+      changes.map((c) => c.sessionId),
+    ],
+  );
+  const exact = new Map<string, Maxima>();
+  for (const { key, row } of queueRows) exact.set(queueId(key), row.kept ? [...row.kept] : MAXES.map(() => null));
+  for (const { key, row } of dimensionRows) {
+    exact.set(dimensionId(key), row.kept ? [...row.kept] : row.maxima.map(() => null));
+  }
+  const count = (c: Contribution | null) => {
+    if (c?.queue) {
+      const into = exact.get(queueId(c.queue));
+      if (into) maxInto(into, c.queue.m);
+    }
+    for (const d of c?.dimensions ?? []) {
+      const into = exact.get(dimensionId(d));
+      if (into) maxInto(into, d.m);
+    }
+  };
+  // A session found in several rows' windows counts once per row it belongs to (its keys say which).
+  for (const r of found.rows) count(r.analytics);
+  for (const change of changes) count(change.after?.contribution ?? null);
+  if (queueRows.length > 0) {
+    await q.query(
+      `UPDATE queue_rollups t SET ${MAXES.map((c, i) => `${c} = r.m[${i + 1}]`).join(', ')}
+         FROM jsonb_to_recordset($2::jsonb) AS r(q integer, c text, b timestamptz, m bigint[])
+        WHERE t.tenant_id = $1 AND t.queue_id = r.q AND t.channel = r.c AND t.bucket = r.b`,
+      [
+        tenantId,
+        JSON.stringify(
+          queueRows.map(({ key }) => ({ ...key, b: new Date(key.b).toISOString(), m: exact.get(queueId(key)) })),
+        ),
+      ],
+    );
+  }
+  if (dimensionRows.length > 0) {
+    await q.query(
+      `UPDATE dimension_rollups t SET maxima = r.m
+         FROM jsonb_to_recordset($2::jsonb) AS r(d text, k text, c text, b timestamptz, m bigint[])
+        WHERE t.tenant_id = $1 AND t.dimension = r.d AND t.key = r.k AND t.channel = r.c AND t.bucket = r.b`,
+      [
+        tenantId,
+        JSON.stringify(
+          dimensionRows.map(({ key }) => ({
+            ...key,
+            b: new Date(key.b).toISOString(),
+            m: exact.get(dimensionId(key)),
+          })),
+        ),
+      ],
+    );
+  }
+}
+
+/**
+ * Retention deletes sessions but keeps their counts: their maxima are kept too (`kept_maxima`), so that a
+ * later recomputation of a row's maximum still counts them.
+ */
+export async function keepMaxima(q: Queryable, tenantId: string, stored: StoredContribution[]): Promise<void> {
+  const queues = new RowDeltas<QueueKey>(queueId);
+  const dimensions = new RowDeltas<DimensionKey>(dimensionId);
+  for (const { contribution, created } of stored) {
+    if (contribution?.queue) queues.add(contribution.queue, [], contribution.queue.m, 1, created);
+    for (const d of contribution?.dimensions ?? []) {
+      if (d.m.some((x) => x !== null)) dimensions.add(d, [], d.m, 1, created);
+    }
+  }
+  const kept = (rows: RowDelta<unknown>[]) => rows.filter((d) => d.added.some((x) => x !== null));
+  const merged = `ARRAY(SELECT GREATEST(a, b) FROM unnest(t.kept_maxima, r.m) WITH ORDINALITY AS u(a, b, i) ORDER BY i)`;
+  const queueRows = kept([...queues.rows.values()]) as RowDelta<QueueKey>[];
+  if (queueRows.length > 0) {
+    await q.query(
+      `UPDATE queue_rollups t SET kept_maxima = ${merged}
+         FROM jsonb_to_recordset($2::jsonb) AS r(q integer, c text, b timestamptz, m bigint[])
+        WHERE t.tenant_id = $1 AND t.queue_id = r.q AND t.channel = r.c AND t.bucket = r.b`,
+      [
+        tenantId,
+        JSON.stringify(
+          queueRows.map(({ key, added }) => ({ q: key.q, c: key.c, b: new Date(key.b).toISOString(), m: added })),
+        ),
+      ],
+    );
+  }
+  const dimensionRows = kept([...dimensions.rows.values()]) as RowDelta<DimensionKey>[];
+  if (dimensionRows.length > 0) {
+    await q.query(
+      `UPDATE dimension_rollups t SET kept_maxima = ${merged}
+         FROM jsonb_to_recordset($2::jsonb) AS r(d text, k text, c text, b timestamptz, m bigint[])
+        WHERE t.tenant_id = $1 AND t.dimension = r.d AND t.key = r.k AND t.channel = r.c AND t.bucket = r.b`,
+      [
+        tenantId,
+        JSON.stringify(
+          dimensionRows.map(({ key, added }) => ({
+            d: key.d,
+            k: key.k,
+            c: key.c,
+            b: new Date(key.b).toISOString(),
+            m: added,
+          })),
+        ),
+      ],
+    );
+  }
 }
 
 /** Remembers the latest name of every queue the sessions were routed to. */
@@ -100,46 +419,6 @@ export async function rememberQueueNames(q: Queryable, tenantId: string, session
      ON CONFLICT (tenant_id, queue_id) DO UPDATE SET name = COALESCE(EXCLUDED.name, analytics_queues.name)
        WHERE analytics_queues.name IS DISTINCT FROM COALESCE(EXCLUDED.name, analytics_queues.name)`,
     [tenantId, [...names.keys()], [...names.values()]],
-  );
-}
-
-/** The operator and bot part: the same difference, into `dimension_rollups` (counters and maxima arrays). */
-async function applyDimensionChanges(
-  q: Queryable,
-  tenantId: string,
-  changes: { before: DimensionContribution[]; after: DimensionContribution[] }[],
-): Promise<void> {
-  const deltas = new Map<string, DimensionContribution>();
-  const add = (c: DimensionContribution, sign: 1 | -1) => {
-    const key = `${c.d}\u0000${c.k}\u0000${c.c}\u0000${c.b}`;
-    let d = deltas.get(key);
-    if (!d) {
-      d = { ...c, v: c.v.map(() => 0), m: c.m.map(() => null) };
-      deltas.set(key, d);
-    }
-    c.v.forEach((x, i) => (d.v[i] += sign * x));
-    if (sign === 1)
-      c.m.forEach((x, i) => {
-        if (x !== null) d.m[i] = d.m[i] == null ? x : Math.max(d.m[i], x);
-      });
-  };
-  for (const change of changes) {
-    for (const c of change.before) add(c, -1);
-    for (const c of change.after) add(c, 1);
-  }
-  const rows = [...deltas.values()].filter((d) => d.v.some((x) => x !== 0) || d.m.some((x) => x !== null));
-  if (rows.length === 0) return;
-  await q.query(
-    `INSERT INTO dimension_rollups (tenant_id, dimension, key, channel, bucket, counters, maxima)
-     SELECT $1, r.d, r.k, r.c, to_timestamp(r.b / 1000.0),
-            ARRAY(SELECT x::bigint FROM jsonb_array_elements_text(r.v) WITH ORDINALITY AS e(x, i) ORDER BY i),
-            ARRAY(SELECT x::bigint FROM jsonb_array_elements_text(r.m) WITH ORDINALITY AS e(x, i) ORDER BY i)
-       FROM jsonb_to_recordset($2::jsonb) AS r(d text, k text, c text, b bigint, v jsonb, m jsonb)
-      ORDER BY r.d, r.k, r.c, r.b
-     ON CONFLICT (tenant_id, dimension, key, channel, bucket) DO UPDATE SET
-       counters = ARRAY(SELECT a + b FROM unnest(dimension_rollups.counters, EXCLUDED.counters) AS u(a, b)),
-       maxima = ARRAY(SELECT GREATEST(a, b) FROM unnest(dimension_rollups.maxima, EXCLUDED.maxima) AS u(a, b))`,
-    [tenantId, JSON.stringify(rows)],
   );
 }
 

@@ -223,8 +223,9 @@ export async function storeBatch(
     q,
     tenantId,
     sessions.map((s) => ({
+      sessionId: s.sessionId,
       before: stored.get(s.sessionId) ?? null,
-      after: contributions.get(s.sessionId)!,
+      after: { contribution: contributions.get(s.sessionId)!, created: s.created },
     })),
   );
   await rememberQueueNames(q, tenantId, sessions);

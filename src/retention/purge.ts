@@ -2,9 +2,10 @@
  * Removes sessions for good: their rows, events, files and webhook deliveries, in the caller's transaction.
  * Answers the blob keys to remove once it commits (a crash before then leaves orphan blobs, which the daily
  * sweep removes — never a row without bytes). `analytics` says whether the sessions leave the analytics too
- * (a bulk delete: they never happened) or stay counted there (retention: history is trimmed, not rewritten).
+ * (a bulk delete: they never happened) or stay counted there, maxima included (retention: history is trimmed, not
+ * rewritten); `ignore` leaves the rollups alone (the tenant is being deleted, its rollups with it).
  */
-import { applyContributionChanges, storedContributions } from '../analytics/rollups.js';
+import { applyContributionChanges, keepMaxima, storedContributions } from '../analytics/rollups.js';
 import type { Queryable } from '../db/store.js';
 import { recordRemovals } from '../live/changes.js';
 
@@ -19,7 +20,7 @@ export async function purgeSessions(
   q: Queryable,
   tenantId: string,
   sessionIds: string[],
-  analytics: 'keep' | 'remove',
+  analytics: 'keep' | 'remove' | 'ignore',
 ): Promise<Purged> {
   if (sessionIds.length === 0) return { sessions: 0, events: 0, deliveries: 0, blobKeys: [] };
   const args = [tenantId, sessionIds];
@@ -28,8 +29,10 @@ export async function purgeSessions(
     await applyContributionChanges(
       q,
       tenantId,
-      [...stored.values()].map((before) => ({ before, after: null })),
+      [...stored].map(([sessionId, before]) => ({ sessionId, before, after: null })),
     );
+  } else if (analytics === 'keep') {
+    await keepMaxima(q, tenantId, [...(await storedContributions(q, tenantId, sessionIds)).values()]);
   }
   const sessions = await q.query<{ session_id: string }>(
     'DELETE FROM sessions WHERE tenant_id = $1 AND session_id = ANY($2::text[]) RETURNING session_id',

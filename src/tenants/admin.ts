@@ -288,7 +288,7 @@ export async function deleteTenant(
         q,
         tenantId,
         ids.rows.map((r) => r.session_id),
-        'keep',
+        'ignore',
       );
       return { count: ids.rows.length, keys: purged.blobKeys };
     });

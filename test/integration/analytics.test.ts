@@ -13,6 +13,7 @@ import { simulate } from '../../src/simulator/simulate.js';
 import { contributionOf, COUNTERS, MAXES, queueContribution } from '../../src/analytics/contribution.js';
 import { botIdsOf, type Session } from '../../src/domain/session.js';
 import { rebuildAnalytics, type RebuildReport } from '../../src/analytics/rebuild.js';
+import { purgeSessions } from '../../src/retention/purge.js';
 
 let h: Harness;
 const at = (hms: string, day = '2026-03-29') => `${day}T${hms}Z`;
@@ -501,6 +502,94 @@ test('rollups equal a from-scratch sum after shuffled, duplicated, re-projected,
       differingRows: 0,
     });
     assert.equal(MAXES.length, 5);
+  } finally {
+    await local.close();
+  }
+});
+
+test('a maximum taken away is recomputed: a re-projection, a bulk delete, retention keeping what it deleted', async () => {
+  const local = await harness();
+  try {
+    const answered = (id: string, hm: string, waitS: number, operator = '7') => [
+      ev(id, 'session.created', at(`${hm}:00`), { channel: 'chat' }),
+      ev(id, 'routing.requested', at(`${hm}:00`), { group: support }),
+      ev(id, 'routing.accepted', at(`${hm}:${String(waitS).padStart(2, '0')}`), { operator: op(operator) }),
+      ev(id, 'operator.joined', at(`${hm}:${String(waitS).padStart(2, '0')}`), { operator: op(operator) }),
+    ];
+    // An earlier acceptance arriving late shortens the session's wait (the first acceptance counts).
+    const acceptedEarlier = (id: string, hm: string) =>
+      ev(id, 'routing.accepted', at(`${hm}:05`), { operator: op('7') });
+    const maxWait = async () => {
+      const rows = await local.db.query<{ wait_max: string | null; offered: string }>(
+        'SELECT wait_max, offered FROM queue_rollups WHERE tenant_id = $1',
+        [local.tenant.id],
+      );
+      assert.equal(rows.rows.length, 1, 'one queue, channel and quarter hour');
+      return { max: Number(rows.rows[0].wait_max) / 1000, offered: Number(rows.rows[0].offered) };
+    };
+    const reported = async () => {
+      const response = await local.request({
+        method: 'GET',
+        url: '/v1/analytics/queues?from=2026-03-29&to=2026-03-30&timeZone=UTC&interval=PT15M',
+        headers: local.auth(),
+      });
+      assert.equal(response.statusCode, 200, response.body);
+      return response.json().rows.find((r: { offered: number }) => r.offered > 0).waitMs;
+    };
+    await local.ingest([...answered('P', '09:00', 50), ...answered('Q', '09:01', 20), ...answered('R', '09:02', 30)]);
+    assert.deepEqual(await maxWait(), { max: 50, offered: 3 });
+    // P's wait drops to 5 s: the maximum is R's 30 s, not the 50 s no session has any more.
+    await local.ingest([acceptedEarlier('P', '09:00')]);
+    assert.deepEqual(await maxWait(), { max: 30, offered: 3 });
+    assert.deepEqual(await reported(), { sum: 55_000, count: 3, max: 30_000 });
+    // Evo's bulk delete takes R out of the numbers: Q's 20 s.
+    const basic = `Basic ${Buffer.from(`${local.tenant.credentials.clientId}:${local.tenant.credentials.clientSecret}`).toString('base64')}`;
+    const deleted = await local.request({
+      method: 'DELETE',
+      url: '/sessions?startDateTime=2026-03-29T09:02:00Z&endDateTime=2026-03-29T09:02:59Z',
+      headers: { authorization: basic },
+    });
+    assert.ok(deleted.statusCode < 300, deleted.body);
+    assert.deepEqual(await maxWait(), { max: 20, offered: 2 });
+    // Retention deletes Q but keeps its counts, and its maximum with them: when T's 55 s drops to 5 s, the
+    // maximum is Q's 20 s, although only P (5 s) and T (5 s) are stored.
+    await local.ingest(answered('T', '09:03', 55, '8'));
+    assert.deepEqual(await maxWait(), { max: 55, offered: 3 });
+    await local.db.tx((q) => purgeSessions(q, local.tenant.id, ['Q'], 'keep'));
+    await local.ingest([acceptedEarlier('T', '09:03')]);
+    assert.deepEqual(await maxWait(), { max: 20, offered: 3 });
+  } finally {
+    await local.close();
+  }
+});
+
+test('an operator maximum taken away is recomputed from the operator\'s other sessions', async () => {
+  const local = await harness();
+  try {
+    const talk = (id: string, hm: string, leftAt: string) => [
+      ev(id, 'session.created', at(`${hm}:00`), { channel: 'chat' }),
+      ev(id, 'routing.requested', at(`${hm}:00`), { group: support }),
+      ev(id, 'routing.accepted', at(`${hm}:10`), { operator: op('7') }),
+      ev(id, 'operator.joined', at(`${hm}:10`), { operator: op('7') }),
+      ev(id, 'operator.left', at(leftAt), { operator: op('7') }),
+      ev(id, 'session.ended', at(leftAt)),
+      ev(id, 'operator.concluded', at(leftAt), { operator: op('7') }),
+    ];
+    const talkMax = async () => {
+      const rows = await local.db.query<{ maxima: string[] }>(
+        `SELECT maxima FROM dimension_rollups WHERE tenant_id = $1 AND dimension = 'operator'`,
+        [local.tenant.id],
+      );
+      assert.equal(rows.rows.length, 1);
+      return Number(rows.rows[0].maxima[0]) / 1000;
+    };
+    // Talk 110 s and 50 s; then the operator joins U again: U's talk is open (no value) until they leave.
+    await local.ingest([...talk('U', '09:00', '09:02:00'), ...talk('V', '09:05', '09:06:00')]);
+    assert.equal(await talkMax(), 110);
+    await local.ingest([ev('U', 'operator.joined', at('09:03:00'), { operator: op('7') })]);
+    assert.equal(await talkMax(), 50);
+    const rebuilt = (await rebuildAnalytics(local.db)).find((r) => r.tenantId === local.tenant.id)!;
+    assert.equal(rebuilt.differingRows, 0);
   } finally {
     await local.close();
   }
