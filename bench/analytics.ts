@@ -11,6 +11,10 @@ import { boundaries } from '../src/analytics/intervals.js';
 import { queueReport, type ReportParams } from '../src/analytics/report.js';
 import type { Session } from '../src/domain/session.js';
 import { latency, type Latency } from './stats.js';
+import { ingest } from '../src/events/service.js';
+import { createTenant } from '../src/tenants/repository.js';
+import { dropTenants } from './intake.js';
+import { batches, type Workload } from './workload.js';
 
 export interface AnalyticsTiming {
   days: number;
@@ -106,4 +110,50 @@ export async function analyticsVsRows(
     `  30 days × ${queues} queues at PT15M (${report.rows.length.toLocaleString('en-US')} rows): rollups p95 ${rollups.p95.toFixed(1)} ms, from ${sessions.toLocaleString('en-US')} session rows p95 ${fromRows.p95.toFixed(0)} ms`,
   );
   return { days: 30, queues, rows: report.rows.length, sessions, rollups, fromRows };
+}
+
+export interface RollupCost {
+  events: number;
+  withRate: number;
+  withoutRate: number;
+}
+
+/**
+ * What keeping the rollups costs intake (issue 11: ≤ 10 %): the same batches ingested in-process into two fresh
+ * tenants, one with the rollups kept and one without (`rollups: false`), chunk by chunk, the two sides
+ * alternating which goes first so that neither always meets the warmer cache. The tenants are dropped after.
+ */
+export async function rollupCost(
+  db: Db,
+  workload: Workload,
+  log: (line: string) => void,
+): Promise<RollupCost> {
+  const all = [...batches(workload)];
+  const sides = [
+    { rollups: true, tenant: await db.tx((q) => createTenant(q, { name: 'bench-rollups-on' })), ms: 0 },
+    { rollups: false, tenant: await db.tx((q) => createTenant(q, { name: 'bench-rollups-off' })), ms: 0 },
+  ];
+  try {
+    const chunk = Math.max(1, Math.ceil(all.length / 8));
+    let events = 0;
+    for (let i = 0, round = 0; i < all.length; i += chunk, round++) {
+      const part = all.slice(i, i + chunk);
+      events += part.reduce((n, b) => n + b.events.length, 0);
+      for (const side of round % 2 === 0 ? sides : [...sides].reverse()) {
+        const started = performance.now();
+        for (const b of part) await ingest(db, side.tenant.id, b.events, undefined, { rollups: side.rollups });
+        side.ms += performance.now() - started;
+      }
+    }
+    const [on, off] = sides.map((s) => (events / s.ms) * 1000);
+    log(
+      `  intake ${events.toLocaleString('en-US')} events in-process: with rollups ${Math.round(on).toLocaleString('en-US')}/s, without ${Math.round(off).toLocaleString('en-US')}/s (${((on / off) * 100).toFixed(0)} %)`,
+    );
+    return { events, withRate: on, withoutRate: off };
+  } finally {
+    await dropTenants(
+      db,
+      sides.map((s) => s.tenant.id),
+    );
+  }
 }

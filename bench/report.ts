@@ -4,7 +4,7 @@
  * "latest" section replaced, one line added to the history.
  */
 import type { LiveTiming } from './live.js';
-import type { AnalyticsTiming } from './analytics.js';
+import type { AnalyticsTiming, RollupCost } from './analytics.js';
 import type { ExportTiming } from './export.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -40,6 +40,7 @@ export interface Results {
   storage: Storage | null;
   responsive: Responsiveness | null;
   analytics: AnalyticsTiming | null;
+  rollupCost: RollupCost | null;
   live: LiveTiming | null;
   export: ExportTiming | null;
   profiles: ProfileSummary[];
@@ -64,6 +65,7 @@ export const GOALS = {
     maxWait: null,
     analyticsP95: 100,
     analyticsSpeedup: 50,
+    rollupShare: 0.9,
     liveQueuesP95: 10,
     streamP99: 50,
     intakeWithSubscribers: 0.9,
@@ -79,6 +81,7 @@ export const GOALS = {
     maxWait: 100,
     analyticsP95: 300,
     analyticsSpeedup: null,
+    rollupShare: 0.9,
     liveQueuesP95: 10,
     streamP99: 50,
     intakeWithSubscribers: 0.9,
@@ -182,6 +185,16 @@ export function goalRows(r: Results): GoalRow[] {
       measured: `${speedup.toFixed(0)}× faster`,
       goal: g.analyticsSpeedup === null ? '–' : `≥ ${g.analyticsSpeedup}×`,
       pass: g.analyticsSpeedup === null ? null : speedup >= g.analyticsSpeedup,
+    });
+  }
+  if (r.rollupCost) {
+    const c = r.rollupCost;
+    const share = c.withRate / c.withoutRate;
+    rows.push({
+      what: `analytics: intake keeping the rollups vs without them (${int(c.events)} events, in-process, alternating)`,
+      measured: `${pct(share)} (${int(c.withRate)} vs ${int(c.withoutRate)} events/s)`,
+      goal: `≥ ${pct(g.rollupShare)} (costs ≤ 10 %)`,
+      pass: share >= g.rollupShare,
     });
   }
   if (r.export) {

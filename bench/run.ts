@@ -6,7 +6,7 @@
  * load-generator process, beside the baselines the goals name; prints a table of goals with PASS/FAIL and
  * writes it into BENCHMARKS.md. See docs/performance.md.
  */
-import { analyticsVsRows } from './analytics.js';
+import { analyticsVsRows, rollupCost } from './analytics.js';
 import { exportBench } from './export.js';
 import { liveBench, LIVE_TENANT_PREFIX } from './live.js';
 import { randomBytes } from 'node:crypto';
@@ -159,6 +159,22 @@ async function offline(c: Context): Promise<void> {
         c.window,
         // From the rows at a million sessions one run takes minutes: one is enough to compare.
         c.quick ? { rollups: 3, rows: 1 } : { rollups: 20, rows: c.flags.scale >= 500_000 ? 1 : 3 },
+        log,
+      );
+      log('analytics: intake with and without keeping the rollups');
+      // The sessions arrive as densely as the dataset's did (the same number of sessions per hour), so that
+      // a batch meets the rollup rows a live contact center's batch would (a few quarter hours), not one row
+      // per session as when a handful of sessions is spread over the whole month.
+      const span = ((c.window.end - c.window.start) * c.intakeSessions) / c.dataset.meta.sessions;
+      c.results.rollupCost = await rollupCost(
+        store.db,
+        {
+          seed: c.flags.seed + 300,
+          sessions: c.intakeSessions,
+          start: c.window.start,
+          end: c.window.start + Math.max(span, 3_600_000),
+          batchEvents: 1000,
+        },
         log,
       );
     }
@@ -367,6 +383,7 @@ async function main(flags: Flags): Promise<number> {
       storage: null,
       responsive: null,
       analytics: null,
+      rollupCost: null,
       live: null,
       export: null,
       profiles: [],

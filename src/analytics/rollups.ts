@@ -250,11 +250,8 @@ async function upsertDimensionRows(
     created_max: Date | null;
   }>(
     `INSERT INTO dimension_rollups (tenant_id, dimension, key, channel, bucket, counters, maxima, created_min, created_max)
-     SELECT $1, r.d, r.k, r.c, to_timestamp(r.b / 1000.0),
-            ARRAY(SELECT x::bigint FROM jsonb_array_elements_text(r.v) WITH ORDINALITY AS e(x, i) ORDER BY i),
-            ARRAY(SELECT x::bigint FROM jsonb_array_elements_text(r.m) WITH ORDINALITY AS e(x, i) ORDER BY i),
-            r.lo, r.hi
-       FROM jsonb_to_recordset($2::jsonb) AS r(d text, k text, c text, b bigint, v jsonb, m jsonb,
+     SELECT $1, r.d, r.k, r.c, to_timestamp(r.b / 1000.0), r.v, r.m, r.lo, r.hi
+       FROM jsonb_to_recordset($2::jsonb) AS r(d text, k text, c text, b bigint, v bigint[], m bigint[],
             lo timestamptz, hi timestamptz)
       ORDER BY r.d, r.k, r.c, r.b
      ON CONFLICT (tenant_id, dimension, key, channel, bucket) DO UPDATE SET

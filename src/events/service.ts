@@ -96,6 +96,12 @@ export interface BatchOptions {
    * with other content is a conflict.
    */
   idsFromContent?: boolean;
+  /**
+   * Keep the analytics rollups (default true). Only the benchmark turns it off, to measure what keeping them
+   * costs intake (issue 11: intake with and without them, same run); sessions stored without it have no
+   * contribution until `switchboard analytics rebuild --fix`.
+   */
+  rollups?: boolean;
 }
 
 /** Validates a batch of raw events without touching the store. */
@@ -148,7 +154,7 @@ export async function ingest(
   options: BatchOptions = {},
 ): Promise<IngestResult> {
   const batch = prepareBatch(raw, options);
-  return db.tx((q) => storeBatch(q, tenantId, batch, observer));
+  return db.tx((q) => storeBatch(q, tenantId, batch, observer, options.rollups ?? true));
 }
 
 /**
@@ -160,6 +166,7 @@ export async function storeBatch(
   tenantId: string,
   prepared: PreparedBatch,
   observer?: IngestObserver,
+  rollups = true,
 ): Promise<IngestResult> {
   const operators = await storeOperatorEvents(
     q,
@@ -212,22 +219,9 @@ export async function storeBatch(
   }
   await writeChunks(q, tenantId, written, keys, turns);
   // Analytics rollups: take back each session's old contribution, add its new one (src/analytics).
-  const stored = await storedContributions(q, tenantId, known);
-  // Each session counted with the service-level settings of its queue at its queue entry (versioned).
-  const sl = await loadSlLookup(q, tenantId);
-  const contributions = new Map(
-    await turns.map(sessions, (s) => [s.sessionId, contributionOf(s, botIdsOf(s), sl)] as const),
-  );
-  const ids = await upsertSessions(q, tenantId, sessions, contributions, turns);
-  await applyContributionChanges(
-    q,
-    tenantId,
-    sessions.map((s) => ({
-      sessionId: s.sessionId,
-      before: stored.get(s.sessionId) ?? null,
-      after: { contribution: contributions.get(s.sessionId)!, created: s.created },
-    })),
-  );
+  const ids = rollups
+    ? await upsertWithRollups(q, tenantId, sessions, known, turns)
+    : await upsertSessions(q, tenantId, sessions, new Map(), turns);
   await rememberQueueNames(q, tenantId, sessions);
   await rememberOperators(q, tenantId, sessions, operators.names);
   if (watching) {
@@ -245,6 +239,33 @@ export async function storeBatch(
   await recordChanges(q, tenantId, sessions, Date.now());
   await recordOperatorChanges(q, tenantId, operators.changes);
   return { accepted: fresh.length + operators.accepted, duplicates, sessions };
+}
+
+/** Writes the sessions' rows with their contributions and applies the difference to the rollups. */
+async function upsertWithRollups(
+  q: Queryable,
+  tenantId: string,
+  sessions: Session[],
+  known: string[],
+  turns: LoopTurns,
+): Promise<Map<string, number>> {
+  const stored = await storedContributions(q, tenantId, known);
+  // Each session counted with the service-level settings of its queue at its queue entry (versioned).
+  const sl = await loadSlLookup(q, tenantId);
+  const contributions = new Map(
+    await turns.map(sessions, (s) => [s.sessionId, contributionOf(s, botIdsOf(s), sl)] as const),
+  );
+  const ids = await upsertSessions(q, tenantId, sessions, contributions, turns);
+  await applyContributionChanges(
+    q,
+    tenantId,
+    sessions.map((s) => ({
+      sessionId: s.sessionId,
+      before: stored.get(s.sessionId) ?? null,
+      after: { contribution: contributions.get(s.sessionId)!, created: s.created },
+    })),
+  );
+  return ids;
 }
 
 function groupBySession(events: SessionEvent[]): Map<string, SessionEvent[]> {
