@@ -181,8 +181,11 @@ export function encodeContribution(c: Contribution): Buffer {
   return w.bytes();
 }
 
-/** The contribution stored as `bytes`; throws on bytes that are not one. */
-export function decodeContribution(bytes: Buffer): Contribution {
+/** The contribution stored as `stored` (a `bytea`: PGlite reads it as a Uint8Array); throws on bytes that are not one. */
+export function decodeContribution(stored: Uint8Array): Contribution {
+  const bytes = Buffer.isBuffer(stored)
+    ? stored
+    : Buffer.from(stored.buffer, stored.byteOffset, stored.byteLength);
   if (bytes.length === 0) throw new Error('empty contribution bytes');
   if (bytes[0] === JSON_FORMAT) return JSON.parse(bytes.toString('utf8', 1)) as Contribution;
   const r = new Reader(bytes);

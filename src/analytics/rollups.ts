@@ -1,10 +1,12 @@
 /**
  * Keeps `queue_rollups` equal to the sum of the sessions' contributions, in the ingest transaction: a session
- * re-projected takes back its old contribution (stored beside it in `sessions.analytics`) and adds its new one.
+ * re-projected takes back its old contribution (stored beside it in `sessions.contribution`, or `analytics` in a row
+ * written before migration 030) and adds its new one.
  */
 import type { Queryable } from '../db/store.js';
 import { canonicalJson } from '../domain/canonical.js';
 import type { Session } from '../domain/session.js';
+import { decodeContribution } from './codec.js';
 import { mergeNames, operatorNames, type OperatorNames } from '../operators/model.js';
 import {
   COUNTERS,
@@ -20,6 +22,17 @@ export interface ContributionChange {
   after: Contribution | null;
 }
 
+/** The columns a session's stored contribution is in: its bytes, or (a row written before migration 030) jsonb. */
+export interface StoredContributionColumns {
+  contribution: Uint8Array | null;
+  analytics: Contribution | null;
+}
+
+/** A session's stored contribution: the bytes when present, else the legacy jsonb, else none. */
+export function storedContribution(row: StoredContributionColumns): Contribution | null {
+  return row.contribution !== null ? decodeContribution(row.contribution) : row.analytics;
+}
+
 /** The stored contributions of sessions that already have a row. */
 export async function storedContributions(
   q: Queryable,
@@ -27,11 +40,11 @@ export async function storedContributions(
   sessionIds: string[],
 ): Promise<Map<string, Contribution | null>> {
   if (sessionIds.length === 0) return new Map();
-  const rows = await q.query<{ session_id: string; analytics: Contribution | null }>(
-    'SELECT session_id, analytics FROM sessions WHERE tenant_id = $1 AND session_id = ANY($2::text[])',
+  const rows = await q.query<{ session_id: string } & StoredContributionColumns>(
+    'SELECT session_id, contribution, analytics FROM sessions WHERE tenant_id = $1 AND session_id = ANY($2::text[])',
     [tenantId, sessionIds],
   );
-  return new Map(rows.rows.map((r) => [r.session_id, r.analytics]));
+  return new Map(rows.rows.map((r) => [r.session_id, storedContribution(r)]));
 }
 
 const keyOf = (c: QueueContribution) => `${c.q}\u0000${c.c}\u0000${c.b}`;
