@@ -46,7 +46,7 @@ export async function analyticsVsRows(
   log: (line: string) => void,
 ): Promise<AnalyticsTiming> {
   const stale = await db.query<{ n: number }>(
-    'SELECT count(*) AS n FROM sessions WHERE tenant_id = $1 AND analytics IS NULL',
+    'SELECT count(*) AS n FROM sessions WHERE tenant_id = $1 AND contribution IS NULL AND analytics IS NULL',
     [tenantId],
   );
   if (Number(stale.rows[0].n) > 0) {

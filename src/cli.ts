@@ -653,7 +653,10 @@ program
   .command('analytics')
   .description('recompute the analytics rollups from the sessions and report differences (docs/metrics.md)')
   .argument('<action>', 'rebuild')
-  .option('--fix', 'replace rollups that differ with the recomputed ones')
+  .option(
+    '--fix',
+    'replace rollups that differ with the recomputed ones (and store contributions kept as jsonb as bytes)',
+  )
   .option('--json', 'print the report as JSON')
   .option('--data <dir>', 'data folder (env SWITCHBOARD_DATA, default ./data)')
   .option('--database-url <url>', 'PostgreSQL connection string (env DATABASE_URL)')
@@ -673,7 +676,7 @@ program
           else
             for (const r of reports)
               console.log(
-                `tenant ${r.tenantId}: ${r.sessions} sessions, ${r.staleSessions} stale contributions, ${r.differingRows} rollup rows differ${r.fixed ? ' — fixed' : ''}`,
+                `tenant ${r.tenantId}: ${r.sessions} sessions, ${r.staleSessions} stale contributions, ${r.legacySessions} stored as jsonb, ${r.differingRows} rollup rows differ${r.fixed ? ' — fixed' : ''}`,
               );
         } finally {
           await db.close();

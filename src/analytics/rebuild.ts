@@ -3,12 +3,15 @@
  * `fix`, replaces them (and each session's stored contribution). A maintenance command, not a request: it
  * reads every session, in id order, a batch at a time. Run it while intake is stopped, or run it again after:
  * a change committed during the run is not reflected. Sessions that retention deleted show up as differences
- * (their counts are kept on purpose); `fix` would drop them.
+ * (their counts are kept on purpose); `fix` would drop them. `fix` also rewrites, as bytes, the contributions
+ * still stored as jsonb by a version before migration 030 (docs/decisions.md).
  */
 import type { Db } from '../db/store.js';
 import { canonicalJson } from '../domain/canonical.js';
 import { botIdsOf, type Session } from '../domain/session.js';
+import { encodeContribution } from './codec.js';
 import { contributionOf, COUNTERS, MAXES, withSlCounted, type Contribution } from './contribution.js';
+import { storedContribution, type StoredContributionColumns } from './rollups.js';
 import { loadSlLookup } from './sl-settings.js';
 import { rebuildOperatorStates } from '../operators/rebuild.js';
 
@@ -17,6 +20,8 @@ export interface RebuildReport {
   sessions: number;
   /** Sessions whose stored contribution was missing or stale. */
   staleSessions: number;
+  /** Sessions whose contribution is still stored as jsonb (written before migration 030); `fix` rewrites them. */
+  legacySessions: number;
   /**
    * Rollup rows (queue, operator and bot; operator state time and current state) whose stored values differ
    * from the recomputed ones.
@@ -74,28 +79,30 @@ export async function rebuildAnalytics(
   for (const { id: tenantId } of tenants.rows) {
     const queues = new Map<string, Row>();
     const dimensions = new Map<string, Row>();
-    const stale: { sessionId: string; analytics: Contribution }[] = [];
+    // Rows to rewrite: a stale or missing contribution, or one still stored as jsonb.
+    const rewrite: { sessionId: string; contribution: Contribution }[] = [];
+    let stale = 0;
+    let legacy = 0;
     let sessions = 0;
     const sl = await loadSlLookup(db, tenantId);
     for (let after = 0; ;) {
-      const page = await db.query<{
-        id: string;
-        session_id: string;
-        created: Date;
-        doc: Session;
-        analytics: Contribution | null;
-      }>(
-        `SELECT id, session_id, created, doc, analytics FROM sessions WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
+      const page = await db.query<
+        { id: string; session_id: string; created: Date; doc: Session } & StoredContributionColumns
+      >(
+        `SELECT id, session_id, created, doc, contribution, analytics FROM sessions
+          WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
         [tenantId, after, batch],
       );
       for (const row of page.rows) {
         const c = contributionOf(row.doc, botIdsOf(row.doc), sl);
+        const found = storedContribution(row);
         // A contribution stored before sl_counted existed counts as its normalised form (migration 026).
-        const stored = row.analytics?.queue
-          ? { ...row.analytics, queue: withSlCounted(row.analytics.queue) }
-          : row.analytics;
-        if (canonicalJson(c) !== canonicalJson(stored))
-          stale.push({ sessionId: row.session_id, analytics: c });
+        const stored = found?.queue ? { ...found, queue: withSlCounted(found.queue) } : found;
+        const differs = canonicalJson(c) !== canonicalJson(stored);
+        const isLegacy = row.contribution === null && row.analytics !== null;
+        if (differs) stale++;
+        if (isLegacy) legacy++;
+        if (differs || isLegacy) rewrite.push({ sessionId: row.session_id, contribution: c });
         const created = row.created.getTime();
         if (c.queue) addInto(queues, `${c.queue.q}|${c.queue.c}|${c.queue.b}`, c.queue.v, c.queue.m, created);
         for (const d of c.dimensions) addInto(dimensions, `${d.d}|${d.k}|${d.c}|${d.b}`, d.v, d.m, created);
@@ -148,15 +155,16 @@ export async function rebuildAnalytics(
         if (!same(expected.get(key), stored.get(key))) differing++;
       }
     }
-    const fix = options.fix === true && (differing > 0 || stale.length > 0);
-    if (fix) await replace(db, tenantId, queues, dimensions, stale);
+    const fix = options.fix === true && (differing > 0 || rewrite.length > 0);
+    if (fix) await replace(db, tenantId, queues, dimensions, rewrite);
     // Operator state rollups and current states, from the operator.state log (src/operators).
     const stateRows = await rebuildOperatorStates(db, tenantId, options.fix === true);
     differing += stateRows;
     reports.push({
       tenantId,
       sessions,
-      staleSessions: stale.length,
+      staleSessions: stale,
+      legacySessions: legacy,
       differingRows: differing,
       fixed: fix || (options.fix === true && stateRows > 0),
     });
@@ -169,7 +177,7 @@ async function replace(
   tenantId: string,
   queues: Map<string, Row>,
   dimensions: Map<string, Row>,
-  stale: { sessionId: string; analytics: Contribution }[],
+  rewrite: { sessionId: string; contribution: Contribution }[],
 ): Promise<void> {
   await db.tx(async (q) => {
     await q.query('DELETE FROM queue_rollups WHERE tenant_id = $1', [tenantId]);
@@ -210,11 +218,17 @@ async function replace(
               lo timestamptz, hi timestamptz)`,
       [tenantId, JSON.stringify(dimensionRecords)],
     );
-    if (stale.length > 0) {
+    if (rewrite.length > 0) {
       await q.query(
-        `UPDATE sessions SET analytics = s.a FROM unnest($2::text[], $3::jsonb[]) AS s(id, a)
+        `UPDATE sessions SET contribution = decode(s.c, 'base64'), queue_id = s.q, analytics = NULL
+           FROM unnest($2::text[], $3::text[], $4::integer[]) AS s(id, c, q)
           WHERE sessions.tenant_id = $1 AND sessions.session_id = s.id`,
-        [tenantId, stale.map((s) => s.sessionId), stale.map((s) => JSON.stringify(s.analytics))],
+        [
+          tenantId,
+          rewrite.map((s) => s.sessionId),
+          rewrite.map((s) => encodeContribution(s.contribution).toString('base64')),
+          rewrite.map((s) => s.contribution.queue?.q ?? null),
+        ],
       );
     }
   });

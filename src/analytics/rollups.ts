@@ -1,10 +1,12 @@
 /**
  * Keeps `queue_rollups` equal to the sum of the sessions' contributions, in the ingest transaction: a session
- * re-projected takes back its old contribution (stored beside it in `sessions.analytics`) and adds its new one.
+ * re-projected takes back its old contribution (stored beside it in `sessions.contribution`, or `analytics` in a row
+ * written before migration 030) and adds its new one.
  */
 import type { Queryable } from '../db/store.js';
 import { canonicalJson } from '../domain/canonical.js';
 import type { Session } from '../domain/session.js';
+import { decodeContribution } from './codec.js';
 import { mergeNames, operatorNames, type OperatorNames } from '../operators/model.js';
 import {
   COUNTERS,
@@ -26,6 +28,17 @@ export interface ContributionChange {
   after: { contribution: Contribution | null; created: number } | null;
 }
 
+/** The columns a session's stored contribution is in: its bytes, or (a row written before migration 030) jsonb. */
+export interface StoredContributionColumns {
+  contribution: Uint8Array | null;
+  analytics: Contribution | null;
+}
+
+/** A session's stored contribution: the bytes when present, else the legacy jsonb, else none. */
+export function storedContribution(row: StoredContributionColumns): Contribution | null {
+  return row.contribution !== null ? decodeContribution(row.contribution) : row.analytics;
+}
+
 /** The stored contributions of sessions that already have a row. */
 export async function storedContributions(
   q: Queryable,
@@ -33,12 +46,12 @@ export async function storedContributions(
   sessionIds: string[],
 ): Promise<Map<string, StoredContribution>> {
   if (sessionIds.length === 0) return new Map();
-  const rows = await q.query<{ session_id: string; created: Date; analytics: Contribution | null }>(
-    'SELECT session_id, created, analytics FROM sessions WHERE tenant_id = $1 AND session_id = ANY($2::text[])',
+  const rows = await q.query<{ session_id: string; created: Date } & StoredContributionColumns>(
+    'SELECT session_id, created, contribution, analytics FROM sessions WHERE tenant_id = $1 AND session_id = ANY($2::text[])',
     [tenantId, sessionIds],
   );
   return new Map(
-    rows.rows.map((r) => [r.session_id, { contribution: r.analytics, created: r.created.getTime() }]),
+    rows.rows.map((r) => [r.session_id, { contribution: storedContribution(r), created: r.created.getTime() }]),
   );
 }
 
@@ -291,8 +304,8 @@ async function recomputeMaxima(
 ): Promise<void> {
   const all = [...queueRows, ...dimensionRows];
   const windows = all.filter((r) => r.row.createdMin !== null && r.row.createdMax !== null);
-  const found = await q.query<{ i: string; analytics: Contribution | null }>(
-    `SELECT w.i, s.analytics
+  const found = await q.query<StoredContributionColumns>(
+    `SELECT s.contribution, s.analytics
        FROM unnest($2::text[], $3::timestamptz[], $4::timestamptz[]) WITH ORDINALITY AS w(channel, lo, hi, i)
        JOIN sessions s ON s.tenant_id = $1 AND s.channel = w.channel AND s.created BETWEEN w.lo AND w.hi
       WHERE s.session_id <> ALL ($5::text[])`,
@@ -320,7 +333,7 @@ async function recomputeMaxima(
     }
   };
   // A session found in several rows' windows counts once per row it belongs to (its keys say which).
-  for (const r of found.rows) count(r.analytics);
+  for (const r of found.rows) count(storedContribution(r));
   for (const change of changes) count(change.after?.contribution ?? null);
   if (queueRows.length > 0) {
     await q.query(

@@ -5,6 +5,8 @@ import type { SessionEvent } from '../domain/events.js';
 import { botIdsOf, type Session } from '../domain/session.js';
 import { sessionDurations } from '../domain/durations.js';
 import { jsonArrays, LoopTurns } from '../loop-turns.js';
+import { encodeContribution } from '../analytics/codec.js';
+import type { Contribution } from '../analytics/contribution.js';
 
 export interface StoredEvent {
   event: SessionEvent;
@@ -202,6 +204,10 @@ export async function sessionDocs(
   return new Map(result.rows.map((r) => [r.session_id, r.doc]));
 }
 
+/** The stored bytes of a contribution as base64 text, for `json_to_recordset` (decoded in the statement). */
+const contributionText = (c: Contribution | undefined) =>
+  c === undefined ? null : encodeContribution(c).toString('base64');
+
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 /**
@@ -213,12 +219,13 @@ export async function upsertSessions(
   q: Queryable,
   tenantId: string,
   sessions: Session[],
-  analytics: Map<string, unknown> = new Map(),
+  contributions: Map<string, Contribution> = new Map(),
   turns = new LoopTurns(),
 ): Promise<Map<string, number>> {
   if (sessions.length === 0) return new Map();
   const row = (s: Session) => {
     const d = sessionDurations(s);
+    const contribution = contributions.get(s.sessionId);
     return {
       session_id: s.sessionId,
       channel: s.channel,
@@ -244,7 +251,8 @@ export async function upsertSessions(
       containment: s.containment,
       event_count: s.eventCount,
       last_event_at: iso(s.lastEventAt),
-      analytics: analytics.get(s.sessionId) ?? null,
+      queue_id: contribution?.queue?.q ?? null,
+      contribution: contributionText(contribution),
       doc: s,
     };
   };
@@ -253,15 +261,18 @@ export async function upsertSessions(
     const result = await q.query<{ session_id: string; id: string }>(
       `INSERT INTO sessions (tenant_id, session_id, channel, source, direction, status, created, started, guest_joined,
         ended, d_created, d_in_queue, d_waiting, d_bcw, d_active, d_acw, d_ring, d_waited, operator_ids,
-        operator_user_ids, group_ids, bot_ids, containment, event_count, last_event_at, analytics, doc)
+        operator_user_ids, group_ids, bot_ids, containment, event_count, last_event_at, queue_id, contribution,
+        doc)
      SELECT $1, r.session_id, r.channel, r.source, r.direction, r.status, r.created, r.started, r.guest_joined,
         r.ended, r.d_created, r.d_in_queue, r.d_waiting, r.d_bcw, r.d_active, r.d_acw, r.d_ring, r.d_waited,
-        r.operator_ids, r.operator_user_ids, r.group_ids, r.bot_ids, r.containment, r.event_count, r.last_event_at, r.analytics, r.doc
+        r.operator_ids, r.operator_user_ids, r.group_ids, r.bot_ids, r.containment, r.event_count, r.last_event_at, r.queue_id,
+        decode(r.contribution, 'base64'), r.doc
      FROM json_to_recordset($2::json) AS r(session_id text, channel text, source text, direction text, status text,
         created timestamptz, started timestamptz, guest_joined timestamptz, ended timestamptz, d_created bigint,
         d_in_queue bigint, d_waiting bigint, d_bcw bigint, d_active bigint, d_acw bigint, d_ring bigint,
         d_waited bigint, operator_ids text[], operator_user_ids integer[], group_ids integer[], bot_ids text[],
-        containment text, event_count integer, last_event_at timestamptz, analytics jsonb, doc jsonb)
+        containment text, event_count integer, last_event_at timestamptz, queue_id integer, contribution text,
+        doc jsonb)
      ON CONFLICT (tenant_id, session_id) DO UPDATE SET
         channel = EXCLUDED.channel, source = EXCLUDED.source, direction = EXCLUDED.direction,
         status = EXCLUDED.status, created = EXCLUDED.created, started = EXCLUDED.started,
@@ -270,7 +281,8 @@ export async function upsertSessions(
         d_active = EXCLUDED.d_active, d_acw = EXCLUDED.d_acw, d_ring = EXCLUDED.d_ring, d_waited = EXCLUDED.d_waited,
         operator_ids = EXCLUDED.operator_ids, operator_user_ids = EXCLUDED.operator_user_ids, group_ids = EXCLUDED.group_ids, bot_ids = EXCLUDED.bot_ids,
         containment = EXCLUDED.containment, event_count = EXCLUDED.event_count,
-        last_event_at = EXCLUDED.last_event_at, analytics = EXCLUDED.analytics, doc = EXCLUDED.doc,
+        last_event_at = EXCLUDED.last_event_at, analytics = NULL, queue_id = EXCLUDED.queue_id,
+        contribution = EXCLUDED.contribution, doc = EXCLUDED.doc,
         updated_at = now()
      RETURNING session_id, id`,
       [tenantId, json],

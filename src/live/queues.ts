@@ -50,16 +50,16 @@ export async function liveQueues(
     groups: [],
     channels: [],
   });
-  // Every session in progress (the status index; CLOSED and BLACKLISTED are the only final statuses), and
-  // for those waiting, when their wait began.
+  // Every session in progress, by the queue it counts in (`queue_id`, migration 030), through the status index
+  // (CLOSED and BLACKLISTED are the only final statuses), and for those waiting, when their wait began.
   const open = await q.query<{ queue_id: number; status: InProgressStatus; n: string; since: string | null }>(
-    `SELECT (analytics -> 'queue' ->> 'q')::integer AS queue_id, status, count(*) AS n,
+    `SELECT queue_id, status, count(*) AS n,
             min((SELECT min((r ->> 'timestamp')::bigint) FROM jsonb_array_elements(doc -> 'routing') AS r
                   WHERE r ->> 'activityType' IN ('RoutingRequestCreated', 'EnteredGroupQueue'))
                ) FILTER (WHERE status = ANY('{IN_QUEUE,WAITING}'::text[])) AS since
        FROM sessions
       WHERE tenant_id = $1 AND status = ANY($2::text[])
-        AND analytics -> 'queue' IS NOT NULL AND analytics -> 'queue' <> 'null'::jsonb
+        AND queue_id IS NOT NULL
       GROUP BY 1, 2`,
     [tenantId, IN_PROGRESS],
   );

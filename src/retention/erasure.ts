@@ -19,7 +19,7 @@ export interface Erasure {
   webhookDeliveriesDropped: number;
 }
 
-/** The tagged, normalised key the `session_personal_keys` index holds (migration 007). */
+/** The tagged, normalised key `session_personal_keys` answers (migration 023), hashed by its index (031). */
 export function personalKey(key: ErasureKey): { kind: Erasure['matchedBy']; tagged: string } {
   if ('identity' in key) return { kind: 'identity', tagged: `i:${key.identity}` };
   if ('phone' in key) return { kind: 'phone', tagged: `p:${key.phone.replace(/[^0-9+]/g, '')}` };
@@ -53,8 +53,13 @@ export async function eraseGuest(
   now: number,
 ): Promise<Erasure> {
   const { kind, tagged } = personalKey(key);
+  // The index holds the keys' 64-bit hashes: the exact key is checked on its candidates, so that a hash
+  // collision can never erase another guest's sessions.
   const matches = await db.query<{ session_id: string }>(
-    `SELECT session_id FROM sessions WHERE tenant_id = $1 AND session_personal_keys(doc) @> ARRAY[$2::text]
+    `SELECT session_id FROM sessions
+      WHERE tenant_id = $1
+        AND personal_key_hashes(session_personal_keys(doc)) @> ARRAY[hashtextextended($2::text, 0)]
+        AND session_personal_keys(doc) @> ARRAY[$2::text]
       ORDER BY created, id`,
     [tenantId, tagged],
   );

@@ -14,6 +14,8 @@ import { contributionOf, COUNTERS, MAXES, queueContribution } from '../../src/an
 import { botIdsOf, type Session } from '../../src/domain/session.js';
 import { rebuildAnalytics, type RebuildReport } from '../../src/analytics/rebuild.js';
 import { purgeSessions } from '../../src/retention/purge.js';
+import { storedContributions } from '../../src/analytics/rollups.js';
+import { decodeContribution } from '../../src/analytics/codec.js';
 
 let h: Harness;
 const at = (hms: string, day = '2026-03-29') => `${day}T${hms}Z`;
@@ -480,6 +482,7 @@ test('rollups equal a from-scratch sum after shuffled, duplicated, re-projected,
       tenantId: local.tenant.id,
       sessions: docs.rows.length,
       staleSessions: 0,
+      legacySessions: 0,
       differingRows: 0,
       fixed: false,
     });
@@ -489,7 +492,7 @@ test('rollups equal a from-scratch sum after shuffled, duplicated, re-projected,
       [local.tenant.id],
     );
     await local.db.query(
-      `UPDATE sessions SET analytics = NULL WHERE id = (SELECT min(id) FROM sessions WHERE tenant_id = $1)`,
+      `UPDATE sessions SET contribution = NULL WHERE id = (SELECT min(id) FROM sessions WHERE tenant_id = $1)`,
       [local.tenant.id],
     );
     const found = mine(await rebuildAnalytics(local.db));
@@ -502,6 +505,53 @@ test('rollups equal a from-scratch sum after shuffled, duplicated, re-projected,
       differingRows: 0,
     });
     assert.equal(MAXES.length, 5);
+
+    // A row written before migration 030 (its contribution as jsonb, from before sl_counted too, no queue_id)
+    // is read as it was, counts as it did, and `fix` stores it as bytes.
+    const legacy = (
+      await local.db.query<{ session_id: string; doc: Session }>(
+        `SELECT session_id, doc FROM sessions WHERE tenant_id = $1 AND queue_id IS NOT NULL ORDER BY id LIMIT 1`,
+        [local.tenant.id],
+      )
+    ).rows[0];
+    const current = contributionOf(legacy.doc, botIdsOf(legacy.doc));
+    const old = {
+      ...current,
+      queue: { ...current.queue!, v: current.queue!.v.slice(0, COUNTERS.length - 1) },
+    };
+    await local.db.query(
+      `UPDATE sessions SET contribution = NULL, queue_id = NULL, analytics = $3 WHERE tenant_id = $1 AND session_id = $2`,
+      [local.tenant.id, legacy.session_id, JSON.stringify(old)],
+    );
+    assert.deepEqual(
+      (await storedContributions(local.db, local.tenant.id, [legacy.session_id])).get(legacy.session_id)
+        ?.contribution,
+      old,
+    );
+    assert.deepEqual(mine(await rebuildAnalytics(local.db)), {
+      ...found,
+      staleSessions: 0,
+      legacySessions: 1,
+      differingRows: 0,
+      fixed: false,
+    });
+    assert.equal(mine(await rebuildAnalytics(local.db, { fix: true })).fixed, true);
+    assert.deepEqual(mine(await rebuildAnalytics(local.db)), {
+      ...found,
+      staleSessions: 0,
+      differingRows: 0,
+    });
+    const rewritten = await local.db.query<{
+      queue_id: number;
+      analytics: unknown;
+      contribution: Uint8Array;
+    }>('SELECT queue_id, analytics, contribution FROM sessions WHERE tenant_id = $1 AND session_id = $2', [
+      local.tenant.id,
+      legacy.session_id,
+    ]);
+    assert.equal(rewritten.rows[0].queue_id, current.queue!.q);
+    assert.equal(rewritten.rows[0].analytics, null);
+    assert.deepEqual(decodeContribution(rewritten.rows[0].contribution), current);
   } finally {
     await local.close();
   }

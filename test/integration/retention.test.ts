@@ -312,3 +312,38 @@ test('erasure by guest: every matching session anonymised, bytes and payloads go
   );
   assert.deepEqual((await get('/v1/erasures', h.auth(h.other))).json().items, []);
 });
+
+test('erasure checks the exact key: a hash collision in the index never erases another guest', async () => {
+  const local = await harness({ now: () => NOW });
+  try {
+    // The worst collision there can be: every session's keys hash to the one erased.
+    await local.db.query(
+      `CREATE OR REPLACE FUNCTION personal_key_hashes(keys text[]) RETURNS bigint[]
+       LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT ARRAY[hashtextextended('e:victim@example.org', 0)] $$`,
+    );
+    await local.ingest(session('victim', 2, { email: 'victim@example.org' }));
+    await local.ingest(session('bystander', 1, { email: 'bystander@example.org' }));
+    const candidates = await local.db.query<{ n: number }>(
+      `SELECT count(*) AS n FROM sessions WHERE tenant_id = $1
+          AND personal_key_hashes(session_personal_keys(doc)) @> ARRAY[hashtextextended('e:victim@example.org', 0)]`,
+      [local.tenant.id],
+    );
+    assert.equal(Number(candidates.rows[0].n), 2, 'both sessions are candidates');
+    const erased = await local.request({
+      method: 'POST',
+      url: '/v1/erasures',
+      headers: local.auth(),
+      payload: { email: 'victim@example.org' },
+    });
+    assert.equal(erased.statusCode, 201, erased.body);
+    assert.deepEqual(erased.json().sessionIds, ['victim']);
+    const bystander = await local.request({
+      method: 'GET',
+      url: '/v1/sessions/bystander',
+      headers: local.auth(),
+    });
+    assert.equal(bystander.json().guest.email, 'bystander@example.org');
+  } finally {
+    await local.close();
+  }
+});
