@@ -15,6 +15,9 @@ import { storedContribution, type StoredContributionColumns } from './rollups.js
 import { loadSlLookup } from './sl-settings.js';
 import { rebuildOperatorStates } from '../operators/rebuild.js';
 
+/** Sessions whose stored contribution is rewritten by one statement. */
+const REWRITE_SLICE = 5_000;
+
 export interface RebuildReport {
   tenantId: string;
   sessions: number;
@@ -218,16 +221,18 @@ async function replace(
               lo timestamptz, hi timestamptz)`,
       [tenantId, JSON.stringify(dimensionRecords)],
     );
-    if (rewrite.length > 0) {
+    // In slices: an upgraded store may have a million rows to rewrite, one statement each slice.
+    for (let i = 0; i < rewrite.length; i += REWRITE_SLICE) {
+      const slice = rewrite.slice(i, i + REWRITE_SLICE);
       await q.query(
         `UPDATE sessions SET contribution = decode(s.c, 'base64'), queue_id = s.q, analytics = NULL
            FROM unnest($2::text[], $3::text[], $4::integer[]) AS s(id, c, q)
           WHERE sessions.tenant_id = $1 AND sessions.session_id = s.id`,
         [
           tenantId,
-          rewrite.map((s) => s.sessionId),
-          rewrite.map((s) => encodeContribution(s.contribution).toString('base64')),
-          rewrite.map((s) => s.contribution.queue?.q ?? null),
+          slice.map((s) => s.sessionId),
+          slice.map((s) => encodeContribution(s.contribution).toString('base64')),
+          slice.map((s) => s.contribution.queue?.q ?? null),
         ],
       );
     }
