@@ -13,7 +13,7 @@ import type { Db } from '../db/store.js';
 import type { BlobStore } from '../files/blobs.js';
 import { AppError } from '../http/errors.js';
 import { sessionWhere, type SessionFilters } from '../sessions/repository.js';
-import { exportChunks, type ExportFormat, type ExportRows } from './stream.js';
+import { EXPORT_READ_AHEAD, exportChunks, type ExportFormat, type ExportRows } from './stream.js';
 
 /** How long a finished (or failed) job and its file are kept. */
 export const EXPORT_TTL_MS = 24 * 3_600_000;
@@ -248,7 +248,11 @@ export function startExportRunner(options: {
           if (renewed.rowCount === 0) throw new Cancelled();
         },
       });
-      const stored = await blobs.put(key, Readable.from(chunks), Number.MAX_SAFE_INTEGER);
+      const stored = await blobs.put(
+        key,
+        Readable.from(chunks, { highWaterMark: EXPORT_READ_AHEAD }),
+        Number.MAX_SAFE_INTEGER,
+      );
       const done = await finish(
         job,
         `status = 'done', written = $3, bytes = $4, sha256 = $5, storage_key = $6, reached = NULL`,

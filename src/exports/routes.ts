@@ -6,7 +6,7 @@ import type { AppDeps } from '../app.js';
 import { SESSION_ID_PATTERN, literals } from '../domain/events.js';
 import { AppError, commonErrors, tenantSecurity } from '../http/errors.js';
 import { ListQuery } from '../sessions/schemas.js';
-import { exportChunks, type ExportFormat } from './stream.js';
+import { EXPORT_READ_AHEAD, exportChunks, type ExportFormat } from './stream.js';
 import {
   createExportJob,
   deleteExportJob,
@@ -123,7 +123,7 @@ export function exportRoutes(fastify: FastifyInstance, deps: AppDeps): void {
         .type(CONTENT_TYPE[format])
         .header('content-disposition', `attachment; filename="sessions-${stamp}.${format}"`)
         .header('cache-control', 'no-store')
-        .send(Readable.from(chunks));
+        .send(Readable.from(chunks, { highWaterMark: EXPORT_READ_AHEAD }));
     },
   );
 

@@ -13,8 +13,17 @@ import { sessionWhere, type SessionFilters } from '../sessions/repository.js';
 import { toSummary } from '../sessions/map.js';
 import type { SessionSummary } from '../sessions/schemas.js';
 
-/** Sessions read per query: big enough to amortise the round trip, small enough to keep memory flat. */
-export const EXPORT_BATCH = 1000;
+/**
+ * Sessions read per query. A batch's NDJSON text (about 500 bytes a session) must stay under V8's
+ * large-object size (128 KiB): a larger string is allocated in the large-object space, which only a full
+ * mark-compact frees, and at 1,000 a batch those texts were most of the server's growth (docs/export.md).
+ */
+export const EXPORT_BATCH = 200;
+/**
+ * Batches read ahead of the client (the stream's high-water mark): enough to overlap the next query with the
+ * writing of the last, few enough that only some 400 KiB of text waits (a `Readable.from` default of 16).
+ */
+export const EXPORT_READ_AHEAD = 4;
 
 export type ExportFormat = 'ndjson' | 'csv';
 export type ExportRows = 'sessions' | 'operators';
@@ -225,41 +234,57 @@ export async function exportChunks(q: Queryable, request: ExportRequest): Promis
   const csv = request.format === 'csv';
   const columns = request.rows === 'operators' ? OPERATOR_COLUMNS : SESSION_COLUMNS;
   const batch = request.batch ?? EXPORT_BATCH;
+  const sessionRows = request.rows === 'sessions';
+
+  /**
+   * One batch after `after`, as text. The rows and records stay local to this call, so that none of them is
+   * alive while the text waits for the client: what outlives a batch is its text and its last key.
+   */
+  const readBatch = async (after: { created: Date; id: string } | null) => {
+    const batchParams = [...params];
+    const clauses = [...where];
+    if (after) {
+      batchParams.push(after.created, after.id);
+      clauses.push(
+        `(created, id) > ($${batchParams.length - 1}::timestamptz, $${batchParams.length}::bigint)`,
+      );
+    }
+    batchParams.push(batch);
+    const { rows } = await q.query<ExportRow>(
+      `SELECT id, created, ${sessionRows ? SUMMARY_COLUMNS : FULL_DOC}
+         FROM sessions WHERE ${clauses.join(' AND ')}
+        ORDER BY created, id LIMIT $${batchParams.length}`,
+      batchParams,
+    );
+    if (rows.length === 0) return null;
+    const records = sessionRows
+      ? rows.map((r) => summaryOf(r, request.now))
+      : rows.flatMap((r) => operatorRecords(r.doc!, request.now));
+    let text: string;
+    if (csv) {
+      const flat = sessionRows ? (records as SessionSummary[]).map(sessionRecord) : records;
+      text = stringify(flat, { columns: [...columns], cast: { boolean: (v) => String(v) } });
+    } else {
+      text = records.map((r) => JSON.stringify(r)).join('\n') + '\n';
+    }
+    const last = rows[rows.length - 1];
+    return {
+      text,
+      lines: records.length,
+      last: { created: last.created, id: last.id },
+      full: rows.length === batch,
+    };
+  };
 
   return (async function* () {
     if (csv) yield stringify([], { header: true, columns: [...columns] });
     for (;;) {
-      const batchParams = [...params];
-      const clauses = [...where];
-      if (position) {
-        batchParams.push(position.created, position.id);
-        clauses.push(
-          `(created, id) > ($${batchParams.length - 1}::timestamptz, $${batchParams.length}::bigint)`,
-        );
-      }
-      batchParams.push(batch);
-      const sessionRows = request.rows === 'sessions';
-      const result = await q.query<ExportRow>(
-        `SELECT id, created, ${sessionRows ? SUMMARY_COLUMNS : FULL_DOC}
-           FROM sessions WHERE ${clauses.join(' AND ')}
-          ORDER BY created, id LIMIT $${batchParams.length}`,
-        batchParams,
-      );
-      const rows = result.rows;
-      if (rows.length === 0) return;
-      const records = sessionRows
-        ? rows.map((r) => summaryOf(r, request.now))
-        : rows.flatMap((r) => operatorRecords(r.doc!, request.now));
-      if (csv) {
-        const flat = sessionRows ? (records as SessionSummary[]).map(sessionRecord) : records;
-        yield stringify(flat, { columns: [...columns], cast: { boolean: (v) => String(v) } });
-      } else {
-        yield records.map((r) => JSON.stringify(r)).join('\n') + '\n';
-      }
-      const last = rows[rows.length - 1];
-      await request.onBatch?.(records.length, last.created);
-      position = { created: last.created, id: last.id };
-      if (rows.length < batch) return;
+      const read = await readBatch(position);
+      if (read === null) return;
+      yield read.text;
+      await request.onBatch?.(read.lines, read.last.created);
+      position = read.last;
+      if (!read.full) return;
     }
   })();
 }
