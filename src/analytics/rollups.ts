@@ -165,12 +165,12 @@ export async function applyContributionChanges(
       for (const c of dims) dimensions.add({ d: c.d, k: c.k, c: c.c, b: c.b }, c.v, c.m, sign, side.created);
     }
   }
-  const queueRows = await upsertQueueRows(q, tenantId, queues.changed());
-  const dimensionRows = await upsertDimensionRows(q, tenantId, dimensions.changed());
-  const lostQueues = queues.changed().filter((d) => lostMaximum(d, queueRows.get(queueId(d.key))!.maxima));
-  const lostDimensions = dimensions
-    .changed()
-    .filter((d) => d.key.d === 'operator' && lostMaximum(d, dimensionRows.get(dimensionId(d.key))!.maxima));
+  const queueDeltas = queues.changed();
+  const dimensionDeltas = dimensions.changed();
+  const queueRows = await upsertQueueRows(q, tenantId, queueDeltas);
+  const dimensionRows = await upsertDimensionRows(q, tenantId, dimensionDeltas);
+  const lostQueues = queueDeltas.filter((d) => lostMaximum(d, queueRows.get(queueId(d.key))!.maxima));
+  const lostDimensions = dimensionDeltas.filter((d) => d.key.d === 'operator' && lostMaximum(d, dimensionRows.get(dimensionId(d.key))!.maxima));
   if (lostQueues.length === 0 && lostDimensions.length === 0) return;
   await recomputeMaxima(
     q,
@@ -302,21 +302,28 @@ async function recomputeMaxima(
   queueRows: { key: QueueKey; row: UpsertedRow }[],
   dimensionRows: { key: DimensionKey; row: UpsertedRow }[],
 ): Promise<void> {
-  const all = [...queueRows, ...dimensionRows];
-  const windows = all.filter((r) => r.row.createdMin !== null && r.row.createdMax !== null);
-  const found = await q.query<StoredContributionColumns>(
-    `SELECT s.contribution, s.analytics
-       FROM unnest($2::text[], $3::timestamptz[], $4::timestamptz[]) WITH ORDINALITY AS w(channel, lo, hi, i)
-       JOIN sessions s ON s.tenant_id = $1 AND s.channel = w.channel AND s.created BETWEEN w.lo AND w.hi
-      WHERE s.session_id <> ALL ($5::text[])`,
-    [
-      tenantId,
-      windows.map((w) => w.key.c),
-      windows.map((w) => iso(w.row.createdMin)),
-      windows.map((w) => iso(w.row.createdMax)),
-      changes.map((c) => c.sessionId),
-    ],
+  // Rows from before migration 033 have no range: their kept maxima stand in for the sessions before it.
+  const windows = [...queueRows, ...dimensionRows].filter(
+    (r) => r.row.createdMin !== null && r.row.createdMax !== null,
   );
+  const found =
+    windows.length === 0
+      ? []
+      : (
+          await q.query<StoredContributionColumns>(
+            `SELECT s.contribution, s.analytics
+               FROM unnest($2::text[], $3::timestamptz[], $4::timestamptz[]) AS w(channel, lo, hi)
+               JOIN sessions s ON s.tenant_id = $1 AND s.channel = w.channel AND s.created BETWEEN w.lo AND w.hi
+              WHERE s.session_id <> ALL ($5::text[])`,
+            [
+              tenantId,
+              windows.map((w) => w.key.c),
+              windows.map((w) => iso(w.row.createdMin)),
+              windows.map((w) => iso(w.row.createdMax)),
+              changes.map((c) => c.sessionId),
+            ],
+          )
+        ).rows;
   const exact = new Map<string, Maxima>();
   for (const { key, row } of queueRows) exact.set(queueId(key), row.kept ? [...row.kept] : MAXES.map(() => null));
   for (const { key, row } of dimensionRows) {
@@ -333,7 +340,7 @@ async function recomputeMaxima(
     }
   };
   // A session found in several rows' windows counts once per row it belongs to (its keys say which).
-  for (const r of found.rows) count(storedContribution(r));
+  for (const r of found) count(storedContribution(r));
   for (const change of changes) count(change.after?.contribution ?? null);
   if (queueRows.length > 0) {
     await q.query(
