@@ -18,7 +18,15 @@ let browser: Browser;
 let context: BrowserContext;
 let page: Page;
 
-const T0 = Math.floor((Date.now() - 15 * 60_000) / 1000) * 1000;
+/**
+ * The fixture runs from T0 − 60 s to T0 + 480 s, in the past and inside one UTC day (the operators view shows
+ * one day): 15 minutes ago, or, in the first 20 minutes after midnight, ending 2 minutes before it.
+ */
+const NOW = Date.now();
+const MIDNIGHT = Math.floor(NOW / 86_400_000) * 86_400_000;
+const T0 =
+  NOW - MIDNIGHT < 20 * 60_000 ? MIDNIGHT - 10 * 60_000 : Math.floor((NOW - 15 * 60_000) / 1000) * 1000;
+const FIXTURE_DAY = new Date(T0).toISOString().slice(0, 10);
 const at = (seconds: number) => new Date(T0 + seconds * 1000).toISOString();
 const support = { id: 1, name: 'Support' };
 const sales = { id: 2, name: 'Sales' };
@@ -304,10 +312,17 @@ test('queue performance: the table is the API’s rows, and the CSV is the table
 
 test('operators: the figures of /v1/analytics/operators, and each operator’s state lane', async () => {
   await page.goto(`${base}/#/operators`);
-  await page.locator('#operator-table tbody tr').first().waitFor();
-  const report = await api(
-    `/v1/analytics/operators?from=${today()}&to=${dayAfter(today(), 1)}&timeZone=UTC&interval=ALL`,
-  );
+  await page.locator('#operator-table').waitFor();
+  // The fixture's day, which is yesterday just after midnight.
+  await page.getByLabel('Day').fill(FIXTURE_DAY);
+  await Promise.all([
+    page.waitForResponse((r) => r.url().includes(`/v1/analytics/operators?from=${FIXTURE_DAY}&`)),
+    page.waitForResponse((r) => r.url().includes(`/v1/operators/timeline?from=${FIXTURE_DAY}&`)),
+    page.getByRole('button', { name: 'Show' }).click(),
+  ]);
+  await page.locator('#operator-table tr[data-operator-id="7"]').waitFor();
+  const range = `from=${FIXTURE_DAY}&to=${dayAfter(FIXTURE_DAY, 1)}&timeZone=UTC`;
+  const report = await api(`/v1/analytics/operators?${range}&interval=ALL`);
   for (const r of report.rows) {
     const row = page.locator(`#operator-table tr[data-operator-id="${r.operator.id}"] td`);
     assert.equal(await row.nth(1).innerText(), String(r.handled));
@@ -327,9 +342,7 @@ test('operators: the figures of /v1/analytics/operators, and each operator’s s
   const janaRow = page.locator('#operator-table tr[data-operator-id="7"] td');
   assert.equal(await janaRow.nth(10).innerText(), '76.3 %');
   // Her lane shows the timeline of /v1/operators/timeline, state by state (the last, OFFLINE, runs to now).
-  const timeline = await api(
-    `/v1/operators/timeline?from=${today()}&to=${dayAfter(today(), 1)}&timeZone=UTC&operator=7`,
-  );
+  const timeline = await api(`/v1/operators/timeline?${range}&operator=7`);
   const expected = timeline.operators[0].segments.map((seg: any) => [
     seg.state,
     Date.parse(seg.to) - Date.parse(seg.from),
