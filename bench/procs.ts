@@ -4,7 +4,9 @@
  * ends, however it ends.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { setPriority } from 'node:os';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { setPriority, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type {
   CannonJob,
@@ -54,6 +56,8 @@ export interface ServerTarget {
 export interface RunningServer {
   url: string;
   pid: number;
+  /** Where its output goes (removed when it is stopped). */
+  logFile: string;
   stop(): Promise<void>;
 }
 
@@ -66,7 +70,11 @@ const BENCH_SECRET_KEY = process.env.SWITCHBOARD_SECRET_KEY ?? 'switchboard-benc
 // The bench's own in-process apps (the plans, the analytics baseline) open the same secrets as its servers.
 process.env.SWITCHBOARD_SECRET_KEY = BENCH_SECRET_KEY;
 
-/** Starts `switchboard serve` on a free port of 127.0.0.1 and waits until it listens. */
+/**
+ * Starts `switchboard serve` on a free port of 127.0.0.1 and waits until it listens. Its output (a JSON line per
+ * request at `info`) goes to a file, as `serve >> switchboard.log` would: read through a pipe by this process, the
+ * reading competed with the server for the machine's two cores and halved GET by id (docs/performance.md).
+ */
 export async function startServer(
   target: ServerTarget,
   options: { adminToken: string; profileDir?: string },
@@ -90,23 +98,30 @@ export async function startServer(
   };
   delete env.DATABASE_URL;
   delete env.SWITCHBOARD_LOG_REQUESTS;
-  const child = track(spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] }));
-  let output = '';
+  const logDir = mkdtempSync(join(tmpdir(), 'switchboard-bench-'));
+  const logFile = join(logDir, 'server.log');
+  const fd = openSync(logFile, 'w');
+  const child = track(spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', fd, fd] }));
+  closeSync(fd);
+  const output = () => readFileSync(logFile, 'utf8');
+  let exit: string | null = null;
+  child.once('exit', (code) => (exit = String(code)));
   const url = await new Promise<string>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(output);
+    const poll = setInterval(() => {
+      const match = /listening on (http:\/\/\S+)/.exec(output());
       if (match) resolve(match[1]);
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('exit', (code) =>
-      reject(new Error(`switchboard serve exited (${code}) before listening:\n${output}`)),
-    );
+      else if (exit !== null)
+        reject(new Error(`switchboard serve exited (${exit}) before listening:\n${output()}`));
+      else return;
+      clearInterval(poll);
+    }, 50);
   });
-  // Keep draining its output so that a chatty server never blocks on a full pipe.
-  child.stdout!.resume();
-  return { url, pid: child.pid!, stop: () => stop(child) };
+  return {
+    url,
+    pid: child.pid!,
+    logFile,
+    stop: () => stop(child).finally(() => rmSync(logDir, { recursive: true, force: true })),
+  };
 }
 
 /** Runs the CLI once and returns its standard output (e.g. `tenant create --json`). */
