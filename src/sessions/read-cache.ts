@@ -19,7 +19,8 @@ export interface ReadCache {
   /**
    * The response body for `lookup` (a session id, or a dialect's own key for it) under `variant` (the dialect
    * and whatever else the body depends on, such as the base URL of its links): from the cache, or from `load`,
-   * which reads the session and answers its id and a renderer (null: no such session, nothing kept).
+   * which reads the session and answers its id and a renderer (null: no such session, nothing kept). The body
+   * is UTF-8 bytes: a cached string would be encoded again for every response that sends it.
    */
   get(
     tenantId: string,
@@ -27,17 +28,17 @@ export interface ReadCache {
     variant: string,
     load: () => Promise<{ sessionId: string; render: Renderer } | null>,
     now: number,
-  ): Promise<string | null>;
-  /** Entries, their size in characters, hits and misses since start (for /metrics and the bench). */
-  stats(): { entries: number; chars: number; hits: number; misses: number };
+  ): Promise<Buffer | null>;
+  /** Entries, their size in bytes, hits and misses since start (for /metrics and the bench). */
+  stats(): { entries: number; bytes: number; hits: number; misses: number };
   close(): void;
 }
 
 export interface ReadCacheOptions {
   /** Most entries kept (default 20,000); the least recently used go first. */
   maxEntries?: number;
-  /** Most characters kept over all bodies (default 64 Mi, about 64–128 MiB of memory). */
-  maxChars?: number;
+  /** Most bytes kept over all bodies (default 64 MiB, outside the JavaScript heap). */
+  maxBytes?: number;
 }
 
 /** How far behind the change feed may be read before the cache is bypassed. */
@@ -49,18 +50,18 @@ const YEAR_MS = 365 * 86_400_000;
 interface Entry {
   key: string;
   sessionKey: string;
-  body: string;
+  body: Buffer;
   at: number;
 }
 
 export function readCache(db: Db, hub: LiveHub, options: ReadCacheOptions = {}): ReadCache {
   const maxEntries = options.maxEntries ?? 20_000;
-  const maxChars = options.maxChars ?? 64 * 1024 * 1024;
+  const maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
   /** By lookup key, in least-recently-used order (a hit moves its entry to the end). */
   const entries = new Map<string, Entry>();
   /** The lookup keys cached for each session. */
   const bySession = new Map<string, Set<string>>();
-  let chars = 0;
+  let bytes = 0;
   let hits = 0;
   let misses = 0;
   /** Bumped by every invalidation: a render begun before a bump may hold what it invalidated. */
@@ -71,7 +72,7 @@ export function readCache(db: Db, hub: LiveHub, options: ReadCacheOptions = {}):
 
   function remove(entry: Entry) {
     entries.delete(entry.key);
-    chars -= entry.body.length;
+    bytes -= entry.body.length;
     const keys = bySession.get(entry.sessionKey);
     keys?.delete(entry.key);
     if (keys?.size === 0) bySession.delete(entry.sessionKey);
@@ -111,14 +112,14 @@ export function readCache(db: Db, hub: LiveHub, options: ReadCacheOptions = {}):
   const trusted = () => hub.readThrough() >= Date.now() - STALE_MS;
 
   function keep(entry: Entry) {
-    if (entry.body.length > maxChars / 16) return;
+    if (entry.body.length > maxBytes / 16) return;
     entries.set(entry.key, entry);
-    chars += entry.body.length;
+    bytes += entry.body.length;
     let keys = bySession.get(entry.sessionKey);
     if (!keys) bySession.set(entry.sessionKey, (keys = new Set()));
     keys.add(entry.key);
     for (const oldest of entries.values()) {
-      if (entries.size <= maxEntries && chars <= maxChars) break;
+      if (entries.size <= maxEntries && bytes <= maxBytes) break;
       remove(oldest);
     }
   }
@@ -142,19 +143,20 @@ export function readCache(db: Db, hub: LiveHub, options: ReadCacheOptions = {}):
       const startedAt = epoch;
       const loaded = await load();
       if (!loaded) return null;
-      const body = loaded.render(now);
-      if (ready && trusted() && epoch === startedAt && loaded.render(now + YEAR_MS) === body) {
+      const text = loaded.render(now);
+      const body = Buffer.from(text);
+      if (ready && trusted() && epoch === startedAt && loaded.render(now + YEAR_MS) === text) {
         keep({ key, sessionKey: sessionKeyOf(tenantId, loaded.sessionId), body, at: Date.now() });
       }
       return body;
     },
-    stats: () => ({ entries: entries.size, chars, hits, misses }),
+    stats: () => ({ entries: entries.size, bytes, hits, misses }),
     close() {
       stopLocal();
       void subscription?.then((unsubscribe) => unsubscribe()).catch(() => undefined);
       entries.clear();
       bySession.clear();
-      chars = 0;
+      bytes = 0;
     },
   };
 }
