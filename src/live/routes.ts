@@ -193,6 +193,18 @@ export function liveRoutes(fastify: FastifyInstance, deps: AppDeps, hub: LiveHub
         session!.push(dataOf(change), event, String(change.id));
       };
       const drop = () => res.destroy();
+      // The hub hands over a batch of changes in one go: the events of a tick leave in one write, not one
+      // write (and system call) per event and subscriber.
+      let corked = false;
+      const corkForTick = () => {
+        if (corked) return;
+        corked = true;
+        res.cork();
+        process.nextTick(() => {
+          corked = false;
+          res.uncork();
+        });
+      };
       const { position, unsubscribe } = await hub.subscribe({
         tenantId,
         deliver(change) {
@@ -203,7 +215,10 @@ export function liveRoutes(fastify: FastifyInstance, deps: AppDeps, hub: LiveHub
           if (held) {
             held.push(change);
             if (held.length > MAX_HELD) drop();
-          } else send(change);
+          } else {
+            corkForTick();
+            send(change);
+          }
         },
       });
       res.once('close', unsubscribe);
