@@ -48,14 +48,21 @@ const edge: SessionEvent[] = [
   { type: 'message', at: T(7), from: 'bot', text: 'hi' },
   { type: 'routing.forwarded', at: T(8), operator: { id: '9', firstName: 'Nina', lastName: 'Nová' } },
 ].map((e, i) => ({ id: `edge-${i}`, sessionId: 'edge-1', ...e }) as SessionEvent);
+/** The same, ended: a list page builds its entry without the routing timeline, which alone names Nina. */
+const edgeEnded: SessionEvent[] = [
+  ...edge.map((e, i) => ({ ...e, id: `edge2-${i}`, sessionId: 'edge-2' })),
+  { id: 'edge2-end', sessionId: 'edge-2', type: 'session.ended', at: T(9) },
+];
 
 before(async () => {
   h = await harness({ now: () => NOW });
   const sessions = [...simulate({ seed: 5, sessions: 450, start: NOW - 3 * DAY, end: NOW - 60_000 })];
   for (const events of sessions) native.set(events[0].sessionId, events[0]);
   native.set('edge-1', edge[0]);
+  native.set('edge-2', edgeEnded[0]);
   for (let i = 0; i < sessions.length; i += 150) await h.ingest(sessions.slice(i, i + 150).flat());
   await h.ingest(edge);
+  await h.ingest(edgeEnded);
   const token = await h.request({
     method: 'POST',
     url: '/login/connect/token',
@@ -95,6 +102,9 @@ test('every session of the list and of GET Sessions/{id} fits SessionModel', asy
     assertFits(SessionModel, item, `list item ${item.id}`);
     const one = await call('GET', `/api/v1/Sessions/${item.id}`);
     assertFits(SessionModel, one, `Sessions/${item.id}`);
+    // A closed session's list entry is built without its routing timeline (from stored durations and the
+    // operators the timeline names); it must be what the session's own route, from the whole document, says.
+    assert.deepEqual(item, one, `list item ${item.id} = Sessions/${item.id}`);
     kinds.add(`${one.source}/${one.outboundDialResult ?? ''}/${one.chatbots?.length ? 'bot' : ''}`);
   }
   // The walk covered the variety it claims to.
@@ -180,6 +190,14 @@ test('the edge session: implied routing request ids, a late operator, a huge cha
   assert.equal(session.campaignId, null, 'a string campaign id has no int');
   assert.equal(
     session.activities.find((a: any) => a.type === 'SessionForwarded').toOperatorFullName,
+    'Nina Nová',
+  );
+  // Ended, in a list page: the name still comes from the timeline's operators.
+  const endedId = await mluviiIdOf('edge-2');
+  const ended = (await listAll()).find((s: any) => s.id === endedId);
+  assert.ok(ended.ended, 'edge-2 is closed');
+  assert.equal(
+    ended.activities.find((a: any) => a.type === 'SessionForwarded').toOperatorFullName,
     'Nina Nová',
   );
 });
