@@ -48,7 +48,7 @@ const edge: SessionEvent[] = [
   { type: 'message', at: T(7), from: 'bot', text: 'hi' },
   { type: 'routing.forwarded', at: T(8), operator: { id: '9', firstName: 'Nina', lastName: 'Nová' } },
 ].map((e, i) => ({ id: `edge-${i}`, sessionId: 'edge-1', ...e }) as SessionEvent);
-/** The same, ended: a list page builds its entry without the routing timeline, which alone names Nina. */
+/** The same, ended: only its routing timeline names Nina, the forwarding target. */
 const edgeEnded: SessionEvent[] = [
   ...edge.map((e, i) => ({ ...e, id: `edge2-${i}`, sessionId: 'edge-2' })),
   { id: 'edge2-end', sessionId: 'edge-2', type: 'session.ended', at: T(9) },
