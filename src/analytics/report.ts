@@ -158,6 +158,34 @@ const SUMMED = [
 ];
 const MAXED = ['wait_max', 'talk_max', 'hold_max', 'acw_max', 'handle_max'];
 
+/** Past this a float8 sum may no longer be an exact integer. */
+const EXACT_FLOAT = 2 ** 53;
+
+/**
+ * The queue rollups of a range summed per queue and interval. The sums are added up as float8: exact for
+ * integers while every partial sum stays below 2^53 (about 285,000 years of milliseconds), and several times
+ * faster than PostgreSQL's numeric sums of bigint, whose states made the aggregate spill to disk at the
+ * default `work_mem` (docs/metrics.md). Rollup rows are never negative, so a total below 2^53 means every
+ * partial sum was; a larger total is summed again exactly.
+ */
+async function queueSums(q: Queryable, params: unknown[]): Promise<SumRow[]> {
+  const run = (sum: (c: string) => string) =>
+    q.query<SumRow>(
+      `SELECT queue_id, width_bucket(extract(epoch FROM bucket)::float8, $4::float8[]) AS slot,
+              ${SUMMED.map((c) => `${sum(c)} AS ${c}`).join(', ')},
+              ${MAXED.map((c) => `max(${c}) AS ${c}`).join(', ')}
+         FROM queue_rollups
+        WHERE tenant_id = $1 AND bucket >= $2 AND bucket < $3
+          AND (cardinality($5::integer[]) = 0 OR queue_id = ANY($5::integer[]))
+          AND (cardinality($6::text[]) = 0 OR channel = ANY($6::text[]))
+        GROUP BY queue_id, slot`,
+      params,
+    );
+  const fast = await run((c) => `sum(${c}::float8)`);
+  const exact = fast.rows.every((r) => SUMMED.every((c) => Number(r[c as keyof SumRow]) < EXACT_FLOAT));
+  return exact ? fast.rows : (await run((c) => `sum(${c})::bigint`)).rows;
+}
+
 export async function queueReport(
   q: Queryable,
   tenantId: string,
@@ -165,34 +193,37 @@ export async function queueReport(
 ): Promise<{ timeZone: string; interval: Interval; rows: QueueRow[] }> {
   const edges = boundaries(p.from, p.to, p.interval, p.timeZone);
   const offsetAt = offsetsOver(edges[0], edges.at(-1)!, p.timeZone);
-  const queues = await q.query<{ queue_id: number; name: string | null }>(
-    `SELECT queue_id, max(name) AS name FROM (
-       SELECT queue_id, name FROM analytics_queues WHERE tenant_id = $1
-       UNION ALL
-       SELECT DISTINCT queue_id, NULL FROM queue_rollups WHERE tenant_id = $1 AND bucket >= $2 AND bucket < $3
-     ) AS q WHERE cardinality($4::integer[]) = 0 OR queue_id = ANY($4::integer[])
-     GROUP BY queue_id ORDER BY queue_id`,
-    [tenantId, new Date(p.from), new Date(p.to), p.groups],
+  // The queues: every named one, and every one with rollups in the range (from the sums themselves).
+  const named = await q.query<{ queue_id: number; name: string | null }>(
+    `SELECT queue_id, name FROM analytics_queues
+      WHERE tenant_id = $1 AND (cardinality($2::integer[]) = 0 OR queue_id = ANY($2::integer[]))`,
+    [tenantId, p.groups],
   );
   const slots = edges.length - 1;
-  if (slots * Math.max(1, queues.rows.length) > MAX_ROWS) {
-    throw bad(
-      'interval',
-      `${slots} intervals × ${queues.rows.length} queues is too many rows: choose a larger interval or a shorter range`,
-    );
-  }
-  const sums = await q.query<SumRow>(
-    `SELECT queue_id, width_bucket(extract(epoch FROM bucket)::float8, $4::float8[]) AS slot,
-            ${SUMMED.map((c) => `sum(${c})::bigint AS ${c}`).join(', ')},
-            ${MAXED.map((c) => `max(${c}) AS ${c}`).join(', ')}
-       FROM queue_rollups
-      WHERE tenant_id = $1 AND bucket >= $2 AND bucket < $3
-        AND (cardinality($5::integer[]) = 0 OR queue_id = ANY($5::integer[]))
-        AND (cardinality($6::text[]) = 0 OR channel = ANY($6::text[]))
-      GROUP BY queue_id, slot`,
-    [tenantId, new Date(p.from), new Date(p.to), edges.map((e) => e / 1000), p.groups, p.channels],
-  );
-  const bySlot = new Map(sums.rows.map((r) => [`${r.queue_id}:${r.slot}`, r]));
+  const tooMany = (queueCount: number) => {
+    if (slots * Math.max(1, queueCount) > MAX_ROWS) {
+      throw bad(
+        'interval',
+        `${slots} intervals × ${queueCount} queues is too many rows: choose a larger interval or a shorter range`,
+      );
+    }
+  };
+  tooMany(named.rows.length);
+  const sums = await queueSums(q, [
+    tenantId,
+    new Date(p.from),
+    new Date(p.to),
+    edges.map((e) => e / 1000),
+    p.groups,
+    p.channels,
+  ]);
+  const names = new Map(named.rows.map((r) => [r.queue_id, r.name]));
+  for (const r of sums) if (!names.has(r.queue_id)) names.set(r.queue_id, null);
+  tooMany(names.size);
+  const queues = {
+    rows: [...names].sort((a, b) => a[0] - b[0]).map(([queue_id, name]) => ({ queue_id, name })),
+  };
+  const bySlot = new Map(sums.map((r) => [`${r.queue_id}:${r.slot}`, r]));
   const metric = (r: SumRow | undefined, name: 'wait' | 'talk' | 'hold' | 'acw' | 'handle'): Metric => ({
     sum: Number(r?.[`${name}_sum`] ?? 0),
     count: Number(r?.[`${name}_count`] ?? 0),
