@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isoDuration, parseDate, parseDuration } from '../../src/dialects/mluvii/format.js';
+import { isoDuration, isoOffset, parseDate, parseDuration } from '../../src/dialects/mluvii/format.js';
 import { backoff, callbackTarget } from '../../src/webhooks/dispatcher.js';
 import { webhookEvents } from '../../src/dialects/mluvii/webhook-events.js';
 import { project } from '../../src/domain/projector.js';
@@ -19,6 +19,24 @@ test('ISO 8601 durations as .NET writes TimeSpans, and both parse forms', () => 
   assert.equal(parseDuration('PT5M'), 300_000);
   for (const bad of ['5', 'P', 'PT', '25:00:00', '00:61:00', 'five', 'PT1X'])
     assert.equal(parseDuration(bad), null, bad);
+});
+
+test('isoOffset writes what toISOString writes, with +00:00, for every instant', () => {
+  const reference = (ms: number) => new Date(ms).toISOString().replace('Z', '+00:00');
+  const edges = [0, 1, 9, 10, 99, 100, 999, 1000, 59_999, 3_599_999, 86_399_999, 86_400_000];
+  const samples = [...edges, 253_402_300_799_999, Date.parse('2026-03-29T00:59:59.999Z')];
+  // Random instants over the four-digit years, several on the same day (the kept date part) and across days.
+  let seed = 42;
+  const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+  for (let i = 0; i < 2000; i++) {
+    const day = Math.floor(random() * 2_932_897) * 86_400_000;
+    for (let j = 0; j < 3; j++) samples.push(day + Math.floor(random() * 86_400_000));
+  }
+  for (const ms of samples) assert.equal(isoOffset(ms), reference(ms), String(ms));
+  assert.equal(isoOffset(Date.parse('2024-05-02T14:05:24.454Z')), '2024-05-02T14:05:24.454+00:00');
+  // Outside the fast path: toISOString's own answer, or its error.
+  for (const ms of [-1, -86_400_001, 253_402_300_800_000, 1.5]) assert.equal(isoOffset(ms), reference(ms));
+  assert.throws(() => isoOffset(Number.NaN), RangeError);
 });
 
 test('dates: date-only is midnight UTC at the start of the day; impossible dates refused', () => {
