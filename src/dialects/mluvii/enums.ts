@@ -127,13 +127,20 @@ const BROWSER_PATTERNS: readonly (readonly [string, string])[] = [
   ['SAFARI', String.raw`safari`],
 ];
 
-function classify(names: readonly string[], patterns: readonly (readonly [string, string])[], raw: unknown) {
+type Patterns = readonly (readonly [string, string])[];
+/** Each pattern list compiled once (a list page classifies two values per session). */
+const compiled = new Map<Patterns, [string, RegExp][]>();
+
+function classify(names: readonly string[], patterns: Patterns, raw: unknown) {
   if (typeof raw !== 'string') return 'UNKNOWN';
   const text = raw.trim();
   if (text === '') return 'UNKNOWN';
   if (names.includes(text)) return text;
   const lower = text.toLowerCase();
-  return patterns.find(([, pattern]) => new RegExp(pattern).test(lower))?.[0] ?? 'OTHER';
+  let regexps = compiled.get(patterns);
+  if (!regexps)
+    compiled.set(patterns, (regexps = patterns.map(([name, pattern]) => [name, new RegExp(pattern)])));
+  return regexps.find(([, regexp]) => regexp.test(lower))?.[0] ?? 'OTHER';
 }
 
 /** GuestOSType of a producer's free-text OS. */
