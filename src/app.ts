@@ -2,7 +2,6 @@
  * The app factory: `buildApp(deps)` returns the Fastify instance; `server.ts` only listens and shuts down.
  * Tests drive `app.inject()` and real sockets through this same factory.
  */
-import type { DestinationStream } from 'pino';
 import { randomUUID } from 'node:crypto';
 import Fastify, {
   LogController,
@@ -110,7 +109,7 @@ export interface AppOptions {
    * Structured logging: one JSON line per request (method, route, status, duration, tenant, request id —
    * never a secret or a body) at `info`, every 5xx at `error`. Default: off (tests); the server turns it on.
    */
-  logger?: false | { level: string; stream?: DestinationStream };
+  logger?: false | { level: string; stream?: NodeJS.WritableStream };
   onSessionsChanged?: AppDeps['onSessionsChanged'];
   /** Told when webhook deliveries were queued (the dispatcher's kick). */
   onWebhooksQueued?: () => void;

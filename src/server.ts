@@ -1,7 +1,6 @@
 /** Starts the server: store, migrations, app, listener, maintenance, demo; and stops it gracefully. */
 import { mkdirSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
-import pino from 'pino';
 import { buildApp } from './app.js';
 import type { ServerConfig } from './config.js';
 import { lockDataDir } from './db/lock.js';
@@ -84,13 +83,7 @@ export async function startServer(
     adminToken: config.adminToken,
     publicUrl: config.publicUrl,
     trustProxy: config.trustProxy,
-    // Request lines go out asynchronously, so a slow reader of the output (a full pipe) never stalls the event
-    // loop; lines written while a write is in flight leave together, and pino flushes at exit. Past 16 MiB
-    // waiting (a reader that stopped), lines are dropped rather than held.
-    logger: {
-      level: config.logLevel,
-      stream: pino.destination({ dest: 1, sync: false, maxLength: 16 * 1024 * 1024 }),
-    },
+    logger: { level: config.logLevel },
     onWebhooksQueued: () => kick(),
     webhookAllow: config.webhookAllow,
     timeouts: config.timeouts,
