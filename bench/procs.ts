@@ -110,9 +110,11 @@ export async function startServer(
     const poll = setInterval(() => {
       const match = /listening on (http:\/\/\S+)/.exec(output());
       if (match) resolve(match[1]);
-      else if (exit !== null)
-        reject(new Error(`switchboard serve exited (${exit}) before listening:\n${output()}`));
-      else return;
+      else if (exit !== null) {
+        const failure = new Error(`switchboard serve exited (${exit}) before listening:\n${output()}`);
+        rmSync(logDir, { recursive: true, force: true });
+        reject(failure);
+      } else return;
       clearInterval(poll);
     }, 50);
   });

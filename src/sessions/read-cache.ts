@@ -144,7 +144,9 @@ export function readCache(db: Db, hub: LiveHub, options: ReadCacheOptions = {}):
       const loaded = await load();
       if (!loaded) return null;
       const text = loaded.render(now);
-      const body = Buffer.from(text);
+      // Its own memory: a small `Buffer.from` lies in a shared 8 KiB slab, which one kept body would hold.
+      const body = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
+      body.write(text);
       if (ready && trusted() && epoch === startedAt && loaded.render(now + YEAR_MS) === text) {
         keep({ key, sessionKey: sessionKeyOf(tenantId, loaded.sessionId), body, at: Date.now() });
       }
