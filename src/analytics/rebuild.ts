@@ -66,8 +66,7 @@ const same = (want: Row | undefined, got: Row | undefined) => {
     got.createdMin <= want.createdMin! &&
     got.createdMax >= want.createdMax!;
   return (
-    covered &&
-    JSON.stringify([want.counters, want.maxima]) === JSON.stringify([got.counters, got.maxima])
+    covered && JSON.stringify([want.counters, want.maxima]) === JSON.stringify([got.counters, got.maxima])
   );
 };
 const time = (d: unknown) => (d === null ? null : (d as Date).getTime());
@@ -160,6 +159,16 @@ export async function rebuildAnalytics(
     }
     const fix = options.fix === true && (differing > 0 || rewrite.length > 0);
     if (fix) await replace(db, tenantId, queues, dimensions, rewrite);
+    // Every queue with rollups is listed by the reports through its name row (its name may be unknown): a
+    // store whose sessions were projected before the names were kept may lack some.
+    if (options.fix === true) {
+      await db.query(
+        `INSERT INTO analytics_queues (tenant_id, queue_id, name)
+         SELECT DISTINCT $1, queue_id, NULL::text FROM queue_rollups WHERE tenant_id = $1 ORDER BY 2
+         ON CONFLICT (tenant_id, queue_id) DO NOTHING`,
+        [tenantId],
+      );
+    }
     // Operator state rollups and current states, from the operator.state log (src/operators).
     const stateRows = await rebuildOperatorStates(db, tenantId, options.fix === true);
     differing += stateRows;
@@ -208,7 +217,10 @@ async function replace(
     );
     const dimensionRecords = [...dimensions].map(([key, row]) => {
       const [d, k, c, b] = key.split('|');
-      const range = { lo: new Date(row.createdMin!).toISOString(), hi: new Date(row.createdMax!).toISOString() };
+      const range = {
+        lo: new Date(row.createdMin!).toISOString(),
+        hi: new Date(row.createdMax!).toISOString(),
+      };
       return { d, k, c, b: Number(b), v: row.counters, m: row.maxima, ...range };
     });
     await q.query(

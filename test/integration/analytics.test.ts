@@ -557,6 +557,42 @@ test('rollups equal a from-scratch sum after shuffled, duplicated, re-projected,
   }
 });
 
+test('a queue with rollups only in other channels is still listed, zero-filled; rebuild --fix writes its name row', async () => {
+  const local = await harness();
+  try {
+    const sales = { id: 2, name: 'Sales' };
+    await local.ingest([
+      ev('ch-1', 'session.created', at('10:00:00'), { channel: 'chat' }),
+      ev('ch-1', 'routing.requested', at('10:00:00'), { group: support }),
+      ev('ph-1', 'session.created', at('10:00:00'), { channel: 'phone' }),
+      ev('ph-1', 'routing.requested', at('10:00:00'), { group: sales }),
+    ]);
+    const queues = async () => {
+      const response = await local.request({
+        url: '/v1/analytics/queues?from=2026-03-29&to=2026-03-30&timeZone=UTC&interval=ALL&channels=chat',
+        headers: local.auth(),
+      });
+      assert.equal(response.statusCode, 200, response.body);
+      return response.json().rows.map((r: any) => [r.queue.id, r.offered]);
+    };
+    assert.deepEqual(await queues(), [
+      [1, 1],
+      [2, 0],
+    ]);
+    // A store whose rollups were rebuilt from sessions projected before queue names were kept had no name row.
+    await local.db.query('DELETE FROM analytics_queues WHERE tenant_id = $1 AND queue_id = 2', [
+      local.tenant.id,
+    ]);
+    await rebuildAnalytics(local.db, { fix: true });
+    assert.deepEqual(await queues(), [
+      [1, 1],
+      [2, 0],
+    ]);
+  } finally {
+    await local.close();
+  }
+});
+
 test('a maximum taken away is recomputed: a re-projection, a bulk delete, retention keeping what it deleted', async () => {
   const local = await harness();
   try {
@@ -586,7 +622,11 @@ test('a maximum taken away is recomputed: a re-projection, a bulk delete, retent
       assert.equal(response.statusCode, 200, response.body);
       return response.json().rows.find((r: { offered: number }) => r.offered > 0).waitMs;
     };
-    await local.ingest([...answered('P', '09:00', 50), ...answered('Q', '09:01', 20), ...answered('R', '09:02', 30)]);
+    await local.ingest([
+      ...answered('P', '09:00', 50),
+      ...answered('Q', '09:01', 20),
+      ...answered('R', '09:02', 30),
+    ]);
     assert.deepEqual(await maxWait(), { max: 50, offered: 3 });
     // P's wait drops to 5 s: the maximum is R's 30 s, not the 50 s no session has any more.
     await local.ingest([acceptedEarlier('P', '09:00')]);
@@ -613,7 +653,7 @@ test('a maximum taken away is recomputed: a re-projection, a bulk delete, retent
   }
 });
 
-test('an operator maximum taken away is recomputed from the operator\'s other sessions', async () => {
+test("an operator maximum taken away is recomputed from the operator's other sessions", async () => {
   const local = await harness();
   try {
     const talk = (id: string, hm: string, leftAt: string) => [
