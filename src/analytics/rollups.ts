@@ -8,12 +8,7 @@ import { canonicalJson } from '../domain/canonical.js';
 import type { Session } from '../domain/session.js';
 import { decodeContribution } from './codec.js';
 import { mergeNames, operatorNames, type OperatorNames } from '../operators/model.js';
-import {
-  COUNTERS,
-  MAXES,
-  type Contribution,
-  withSlCounted,
-} from './contribution.js';
+import { COUNTERS, MAXES, type Contribution, withSlCounted } from './contribution.js';
 
 /** A session's stored contribution and the `created` it was stored with. */
 export interface StoredContribution {
@@ -51,7 +46,10 @@ export async function storedContributions(
     [tenantId, sessionIds],
   );
   return new Map(
-    rows.rows.map((r) => [r.session_id, { contribution: storedContribution(r), created: r.created.getTime() }]),
+    rows.rows.map((r) => [
+      r.session_id,
+      { contribution: storedContribution(r), created: r.created.getTime() },
+    ]),
   );
 }
 
@@ -84,7 +82,14 @@ class RowDeltas<K extends { c: string; b: number }> {
     let d = this.rows.get(id);
     if (!d) {
       const none = m.map(() => null);
-      d = { key, v: v.map(() => 0), added: [...none], removed: [...none], createdMin: null, createdMax: null };
+      d = {
+        key,
+        v: v.map(() => 0),
+        added: [...none],
+        removed: [...none],
+        createdMin: null,
+        createdMax: null,
+      };
       this.rows.set(id, d);
     }
     v.forEach((x, i) => (d.v[i] += sign * x));
@@ -106,7 +111,9 @@ class RowDeltas<K extends { c: string; b: number }> {
  * what the row holds now, so the row's maximum may now belong to no session.
  */
 const lostMaximum = (d: RowDelta<unknown>, stored: Maxima) =>
-  d.removed.some((r, i) => r !== null && (d.added[i] === null || r > d.added[i]) && r >= (stored[i] ?? -Infinity));
+  d.removed.some(
+    (r, i) => r !== null && (d.added[i] === null || r > d.added[i]) && r >= (stored[i] ?? -Infinity),
+  );
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -170,7 +177,9 @@ export async function applyContributionChanges(
   const queueRows = await upsertQueueRows(q, tenantId, queueDeltas);
   const dimensionRows = await upsertDimensionRows(q, tenantId, dimensionDeltas);
   const lostQueues = queueDeltas.filter((d) => lostMaximum(d, queueRows.get(queueId(d.key))!.maxima));
-  const lostDimensions = dimensionDeltas.filter((d) => d.key.d === 'operator' && lostMaximum(d, dimensionRows.get(dimensionId(d.key))!.maxima));
+  const lostDimensions = dimensionDeltas.filter(
+    (d) => d.key.d === 'operator' && lostMaximum(d, dimensionRows.get(dimensionId(d.key))!.maxima),
+  );
   if (lostQueues.length === 0 && lostDimensions.length === 0) return;
   await recomputeMaxima(
     q,
@@ -325,7 +334,8 @@ async function recomputeMaxima(
           )
         ).rows;
   const exact = new Map<string, Maxima>();
-  for (const { key, row } of queueRows) exact.set(queueId(key), row.kept ? [...row.kept] : MAXES.map(() => null));
+  for (const { key, row } of queueRows)
+    exact.set(queueId(key), row.kept ? [...row.kept] : MAXES.map(() => null));
   for (const { key, row } of dimensionRows) {
     exact.set(dimensionId(key), row.kept ? [...row.kept] : row.maxima.map(() => null));
   }
@@ -342,43 +352,64 @@ async function recomputeMaxima(
   // A session found in several rows' windows counts once per row it belongs to (its keys say which).
   for (const r of found) count(storedContribution(r));
   for (const change of changes) count(change.after?.contribution ?? null);
-  if (queueRows.length > 0) {
-    await q.query(
-      `UPDATE queue_rollups t SET ${MAXES.map((c, i) => `${c} = r.m[${i + 1}]`).join(', ')}
-         FROM jsonb_to_recordset($2::jsonb) AS r(q integer, c text, b timestamptz, m bigint[])
-        WHERE t.tenant_id = $1 AND t.queue_id = r.q AND t.channel = r.c AND t.bucket = r.b`,
-      [
-        tenantId,
-        JSON.stringify(
-          queueRows.map(({ key }) => ({ ...key, b: new Date(key.b).toISOString(), m: exact.get(queueId(key)) })),
-        ),
-      ],
-    );
-  }
-  if (dimensionRows.length > 0) {
-    await q.query(
-      `UPDATE dimension_rollups t SET maxima = r.m
-         FROM jsonb_to_recordset($2::jsonb) AS r(d text, k text, c text, b timestamptz, m bigint[])
-        WHERE t.tenant_id = $1 AND t.dimension = r.d AND t.key = r.k AND t.channel = r.c AND t.bucket = r.b`,
-      [
-        tenantId,
-        JSON.stringify(
-          dimensionRows.map(({ key }) => ({
-            ...key,
-            b: new Date(key.b).toISOString(),
-            m: exact.get(dimensionId(key)),
-          })),
-        ),
-      ],
-    );
-  }
+  await updateQueueRows(
+    q,
+    tenantId,
+    MAXES.map((c, i) => `${c} = r.m[${i + 1}]`).join(', '),
+    queueRows.map(({ key }) => ({ key, m: exact.get(queueId(key))! })),
+  );
+  await updateDimensionRows(
+    q,
+    tenantId,
+    'maxima = r.m',
+    dimensionRows.map(({ key }) => ({ key, m: exact.get(dimensionId(key))! })),
+  );
+}
+
+/** Sets `set` — assignments that read `r.m`, the row's array — on each of the queue rows. */
+async function updateQueueRows(
+  q: Queryable,
+  tenantId: string,
+  set: string,
+  rows: { key: QueueKey; m: Maxima }[],
+) {
+  if (rows.length === 0) return;
+  await q.query(
+    `UPDATE queue_rollups t SET ${set}
+       FROM jsonb_to_recordset($2::jsonb) AS r(q integer, c text, b timestamptz, m bigint[])
+      WHERE t.tenant_id = $1 AND t.queue_id = r.q AND t.channel = r.c AND t.bucket = r.b`,
+    [tenantId, JSON.stringify(rows.map(({ key, m }) => ({ q: key.q, c: key.c, b: iso(key.b), m })))],
+  );
+}
+
+/** Sets `set` — assignments that read `r.m`, the row's array — on each of the dimension rows. */
+async function updateDimensionRows(
+  q: Queryable,
+  tenantId: string,
+  set: string,
+  rows: { key: DimensionKey; m: Maxima }[],
+) {
+  if (rows.length === 0) return;
+  await q.query(
+    `UPDATE dimension_rollups t SET ${set}
+       FROM jsonb_to_recordset($2::jsonb) AS r(d text, k text, c text, b timestamptz, m bigint[])
+      WHERE t.tenant_id = $1 AND t.dimension = r.d AND t.key = r.k AND t.channel = r.c AND t.bucket = r.b`,
+    [
+      tenantId,
+      JSON.stringify(rows.map(({ key, m }) => ({ d: key.d, k: key.k, c: key.c, b: iso(key.b), m }))),
+    ],
+  );
 }
 
 /**
  * Retention deletes sessions but keeps their counts: their maxima are kept too (`kept_maxima`), so that a
  * later recomputation of a row's maximum still counts them.
  */
-export async function keepMaxima(q: Queryable, tenantId: string, stored: StoredContribution[]): Promise<void> {
+export async function keepMaxima(
+  q: Queryable,
+  tenantId: string,
+  stored: StoredContribution[],
+): Promise<void> {
   const queues = new RowDeltas<QueueKey>(queueId);
   const dimensions = new RowDeltas<DimensionKey>(dimensionId);
   for (const { contribution, created } of stored) {
@@ -387,42 +418,13 @@ export async function keepMaxima(q: Queryable, tenantId: string, stored: StoredC
       if (d.m.some((x) => x !== null)) dimensions.add(d, [], d.m, 1, created);
     }
   }
-  const kept = (rows: RowDelta<unknown>[]) => rows.filter((d) => d.added.some((x) => x !== null));
-  const merged = `ARRAY(SELECT GREATEST(a, b) FROM unnest(t.kept_maxima, r.m) WITH ORDINALITY AS u(a, b, i) ORDER BY i)`;
-  const queueRows = kept([...queues.rows.values()]) as RowDelta<QueueKey>[];
-  if (queueRows.length > 0) {
-    await q.query(
-      `UPDATE queue_rollups t SET kept_maxima = ${merged}
-         FROM jsonb_to_recordset($2::jsonb) AS r(q integer, c text, b timestamptz, m bigint[])
-        WHERE t.tenant_id = $1 AND t.queue_id = r.q AND t.channel = r.c AND t.bucket = r.b`,
-      [
-        tenantId,
-        JSON.stringify(
-          queueRows.map(({ key, added }) => ({ q: key.q, c: key.c, b: new Date(key.b).toISOString(), m: added })),
-        ),
-      ],
-    );
-  }
-  const dimensionRows = kept([...dimensions.rows.values()]) as RowDelta<DimensionKey>[];
-  if (dimensionRows.length > 0) {
-    await q.query(
-      `UPDATE dimension_rollups t SET kept_maxima = ${merged}
-         FROM jsonb_to_recordset($2::jsonb) AS r(d text, k text, c text, b timestamptz, m bigint[])
-        WHERE t.tenant_id = $1 AND t.dimension = r.d AND t.key = r.k AND t.channel = r.c AND t.bucket = r.b`,
-      [
-        tenantId,
-        JSON.stringify(
-          dimensionRows.map(({ key, added }) => ({
-            d: key.d,
-            k: key.k,
-            c: key.c,
-            b: new Date(key.b).toISOString(),
-            m: added,
-          })),
-        ),
-      ],
-    );
-  }
+  const merged = `kept_maxima = ARRAY(SELECT GREATEST(a, b) FROM unnest(t.kept_maxima, r.m) WITH ORDINALITY AS u(a, b, i) ORDER BY i)`;
+  const rowsOf = <K extends { c: string; b: number }>(deltas: RowDeltas<K>) =>
+    [...deltas.rows.values()]
+      .filter((d) => d.added.some((x) => x !== null))
+      .map(({ key, added }) => ({ key, m: added }));
+  await updateQueueRows(q, tenantId, merged, rowsOf(queues));
+  await updateDimensionRows(q, tenantId, merged, rowsOf(dimensions));
 }
 
 /** Remembers the latest name of every queue the sessions were routed to. */
