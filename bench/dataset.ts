@@ -14,7 +14,10 @@ import pg from 'pg';
 import type { Db } from '../src/db/store.js';
 import { openConfiguredStore } from '../src/server.js';
 import { runMaintenance } from '../src/db/maintenance.js';
-import { ingest } from '../src/events/service.js';
+import { ingest, writeSessions } from '../src/events/service.js';
+import { project } from '../src/domain/projector.js';
+import type { SessionEvent } from '../src/domain/events.js';
+import { LoopTurns } from '../src/loop-turns.js';
 import { ROOT, cli, startServer, type ServerTarget } from './procs.js';
 import { batches, ndjson, pool, type Batch, type Workload } from './workload.js';
 
@@ -37,7 +40,12 @@ export interface DatasetOptions {
   /** A throw-away dataset (CI): its own name, dropped by `drop()`. */
   ephemeral: boolean;
   reload: boolean;
-  loadVia: 'http' | 'ingest';
+  /**
+   * `projection`: the sessions are projected and stored with their rollups by the intake's own code, but
+   * their events are not stored (issue 11's 10-million-session analytics dataset, whose events would not fit
+   * the disk); such a dataset serves the analytics part only and lives apart from a full one.
+   */
+  loadVia: 'http' | 'ingest' | 'projection';
   /** Batches in flight while loading. */
   concurrency: number;
   log: (line: string) => void;
@@ -64,7 +72,7 @@ export interface Meta {
   code: { migrations: string; intake: string };
   loadedAt: string;
   loadSeconds: number;
-  loadVia: 'http' | 'ingest';
+  loadVia: DatasetOptions['loadVia'];
   events: number;
   sessions: number;
   tenant: Credentials;
@@ -137,11 +145,12 @@ const sameFingerprint = (a: Meta['fingerprint'], b: Meta['fingerprint']) =>
   (Object.keys(b) as (keyof Meta['fingerprint'])[]).every((key) => a[key] === b[key]);
 
 export async function prepareDataset(options: DatasetOptions): Promise<Dataset> {
-  const suffix = options.ephemeral ? `_tmp_${process.pid}` : '';
+  const projected = options.loadVia === 'projection' ? '_projected' : '';
+  const suffix = `${projected}${options.ephemeral ? `_tmp_${process.pid}` : ''}`;
   const name = `switchboard_bench_${options.scale}${suffix}`;
   const dataDir = options.ephemeral
-    ? join(tmpdir(), `switchboard-bench-${options.scale}-${process.pid}`)
-    : join(ROOT, 'bench', '.data', `embedded-${options.scale}`);
+    ? join(tmpdir(), `switchboard-bench-${options.scale}${projected}-${process.pid}`)
+    : join(ROOT, 'bench', '.data', `embedded-${options.scale}${projected}`);
   const target: ServerTarget =
     options.store === 'postgres' ? { databaseUrl: databaseUrl(options.serverUrl, name) } : { dataDir };
   const config = { dataDir, databaseUrl: target.databaseUrl };
@@ -301,7 +310,10 @@ interface Part {
   every: number;
 }
 
-/** Loads each part through the intake: `ingest()` in this process, or `POST /v1/events` to a real server. */
+/**
+ * Loads each part through the intake: `ingest()` in this process, `POST /v1/events` to a real server, or (for
+ * `projection`) the intake's projection and session writing without the events.
+ */
 async function loadParts(
   options: DatasetOptions,
   target: ServerTarget,
@@ -323,7 +335,27 @@ async function loadParts(
   const samples: string[][] = [];
   let post: (tenant: Credentials, batch: Batch) => Promise<void>;
   let finish: () => Promise<void>;
-  if (options.loadVia === 'ingest') {
+  if (options.loadVia === 'projection') {
+    // Issue 11's analytics dataset: the real projection and rollup code, without storing the events.
+    const store = await open();
+    const restore = await deferIndexes(store.db, options.log);
+    post = async (tenant, batch) => {
+      const bySession = new Map<string, SessionEvent[]>();
+      for (const e of batch.events) {
+        const list = bySession.get(e.sessionId);
+        if (list) list.push(e);
+        else bySession.set(e.sessionId, [e]);
+      }
+      const sessions = [...bySession.values()].map((events) => project(events)!);
+      await store.db.tx((q) =>
+        writeSessions(q, tenant.id, sessions, { known: [], rollups: true, turns: new LoopTurns() }),
+      );
+    };
+    finish = async () => {
+      await restore();
+      await store.close();
+    };
+  } else if (options.loadVia === 'ingest') {
     const store = await open();
     post = async (tenant, batch) => {
       const result = await ingest(store.db, tenant.id, batch.events);
@@ -359,4 +391,26 @@ async function loadParts(
     await finish();
   }
   return { events, samples };
+}
+
+/**
+ * A bulk load's usual move (as pg_restore does): the sessions' indexes other than the unique ones (which the
+ * upsert needs) are dropped for the load and built again after it, each in one pass. PostgreSQL only; an
+ * interrupted load leaves no record, so the dataset is dropped and loaded again next time.
+ */
+async function deferIndexes(db: Db, log: (line: string) => void): Promise<() => Promise<void>> {
+  if (db.kind !== 'postgres') return () => Promise.resolve();
+  const { rows } = await db.query<{ name: string; definition: string }>(
+    `SELECT indexname AS name, indexdef AS definition FROM pg_indexes
+      WHERE schemaname = current_schema() AND tablename = 'sessions' AND indexdef NOT LIKE 'CREATE UNIQUE %'`,
+  );
+  for (const { name } of rows) await db.query(`DROP INDEX ${name}`);
+  return async () => {
+    const started = performance.now();
+    await db.query(`SET maintenance_work_mem = '1GB'`);
+    for (const { definition } of rows) await db.query(definition);
+    log(
+      `dataset: built ${rows.length} session indexes in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    );
+  };
 }

@@ -24,6 +24,7 @@ import {
   type PreparedOperatorEvents,
 } from '../operators/service.js';
 import { recordOperatorChanges } from '../live/changes.js';
+import type { OperatorNames } from '../operators/model.js';
 import { AppError } from '../http/errors.js';
 import {
   eventArchives,
@@ -218,12 +219,12 @@ export async function storeBatch(
     if (turns.due()) await turns.next();
   }
   await writeChunks(q, tenantId, written, keys, turns);
-  // Analytics rollups: take back each session's old contribution, add its new one (src/analytics).
-  const ids = rollups
-    ? await upsertWithRollups(q, tenantId, sessions, known, turns)
-    : await upsertSessions(q, tenantId, sessions, new Map(), turns);
-  await rememberQueueNames(q, tenantId, sessions);
-  await rememberOperators(q, tenantId, sessions, operators.names);
+  const ids = await writeSessions(q, tenantId, sessions, {
+    known,
+    rollups,
+    turns,
+    operators: operators.names,
+  });
   if (watching) {
     await observer.observe(
       q,
@@ -239,6 +240,30 @@ export async function storeBatch(
   await recordChanges(q, tenantId, sessions, Date.now());
   await recordOperatorChanges(q, tenantId, operators.changes);
   return { accepted: fresh.length + operators.accepted, duplicates, sessions };
+}
+
+/**
+ * Writes projected sessions: their rows, the difference of their analytics contributions to the rollups
+ * (each old contribution taken back, the new one added; src/analytics), and the queue and operator names
+ * they carry. `known` lists the sessions already stored. Returns each session's integer id.
+ */
+export async function writeSessions(
+  q: Queryable,
+  tenantId: string,
+  sessions: Session[],
+  options: {
+    known: string[];
+    rollups: boolean;
+    turns: LoopTurns;
+    operators?: ReadonlyMap<string, OperatorNames>;
+  },
+): Promise<Map<string, number>> {
+  const ids = options.rollups
+    ? await upsertWithRollups(q, tenantId, sessions, options.known, options.turns)
+    : await upsertSessions(q, tenantId, sessions, new Map(), options.turns);
+  await rememberQueueNames(q, tenantId, sessions);
+  await rememberOperators(q, tenantId, sessions, options.operators);
+  return ids;
 }
 
 /** Writes the sessions' rows with their contributions and applies the difference to the rollups. */

@@ -593,6 +593,54 @@ test('a queue with rollups only in other channels is still listed, zero-filled; 
   }
 });
 
+test('fine intervals (summed by the server) add up to coarse ones (summed by the database), filters too', async () => {
+  const local = await harness();
+  try {
+    const NOW = Date.parse('2026-10-27T00:00:00Z');
+    // Over Prague's autumn change (a 25-hour day), so that days are not all 96 quarter hours long.
+    const sessions = [...simulate({ seed: 4, sessions: 400, start: NOW - 4 * 86_400_000, end: NOW })];
+    const events = sessions.flat();
+    for (let i = 0; i < events.length; i += 2000) await local.ingest(events.slice(i, i + 2000));
+    type Row = Record<string, any>;
+    const rows = async (query: string): Promise<Row[]> => {
+      const response = await local.request({ url: `/v1/analytics/queues?${query}`, headers: local.auth() });
+      assert.equal(response.statusCode, 200, response.body);
+      return response.json().rows;
+    };
+    const counters = ['offered', 'answered', 'abandoned', 'shortAbandoned', 'answeredWithinSl', 'slCounted'];
+    const durations = ['waitMs', 'talkMs', 'holdMs', 'acwMs', 'handleMs'];
+    const add = (into: Row | undefined, r: Row): Row => {
+      if (!into) return structuredClone(r);
+      for (const c of [...counters, 'transferred', 'operatorTimeouts']) into[c] += r[c];
+      for (const d of durations) {
+        into[d].sum += r[d].sum;
+        into[d].count += r[d].count;
+        if (r[d].max !== null && (into[d].max === null || r[d].max > into[d].max)) into[d].max = r[d].max;
+      }
+      return into;
+    };
+    for (const filter of ['', '&channels=chat,phone', '&groups=1']) {
+      const range = `from=2026-10-23&to=2026-10-27&timeZone=Europe/Prague${filter}`;
+      const days = await rows(`${range}&interval=P1D`);
+      assert.ok(days.some((r) => r.offered > 0));
+      for (const interval of ['PT15M', 'PT30M', 'PT1H']) {
+        const byDay = new Map<string, Row>();
+        for (const r of await rows(`${range}&interval=${interval}`)) {
+          const key = `${r.start.slice(0, 10)} ${r.queue.id}`;
+          byDay.set(key, add(byDay.get(key), r));
+        }
+        for (const day of days) {
+          const sum = byDay.get(`${day.start.slice(0, 10)} ${day.queue.id}`)!;
+          for (const c of [...counters, 'transferred', 'operatorTimeouts', ...durations])
+            assert.deepEqual(sum[c], day[c], `${interval}${filter} ${day.start} queue ${day.queue.id} ${c}`);
+        }
+      }
+    }
+  } finally {
+    await local.close();
+  }
+});
+
 test('a maximum taken away is recomputed: a re-projection, a bulk delete, retention keeping what it deleted', async () => {
   const local = await harness();
   try {
