@@ -136,7 +136,7 @@ export function listOperations(base: EvoBase) {
     const rows = await deps.db.query<{ doc: Session }>(
       `SELECT s.doc FROM (
          SELECT s.id FROM sessions s WHERE ${c.sql()} ORDER BY ${orderBy} LIMIT ${limit + 1} OFFSET ${offset}
-       ) AS page JOIN sessions s ON s.id = page.id
+       ) AS page JOIN sessions s ON s.tenant_id = $1 AND s.id = page.id
        ORDER BY ${orderBy}`,
       c.params,
     );

@@ -204,7 +204,7 @@ export function koreRoutes(deps: AppDeps) {
         `SELECT ${LIGHT_DOC} AS doc FROM (
            SELECT s.id FROM sessions s WHERE ${where.sql}
             ORDER BY s.created DESC, s.id DESC LIMIT ${limit} OFFSET ${skip}
-         ) AS page JOIN sessions s ON s.id = page.id
+         ) AS page JOIN sessions s ON s.tenant_id = $1 AND s.id = page.id
          ORDER BY s.created DESC, s.id DESC`,
         where.params,
       );

@@ -238,7 +238,7 @@ export function mluviiRoutes(deps: AppDeps) {
           `SELECT d.id, d.doc FROM (
              SELECT s.id FROM sessions s WHERE ${query.where.join(' AND ')}
               ORDER BY ${order} LIMIT $${params.length - 1} OFFSET $${params.length}) AS page
-           JOIN sessions d ON d.id = page.id
+           JOIN sessions d ON d.tenant_id = $1 AND d.id = page.id
           ORDER BY d.id`,
           params,
         );
