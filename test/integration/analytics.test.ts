@@ -16,6 +16,8 @@ import { rebuildAnalytics, type RebuildReport } from '../../src/analytics/rebuil
 import { purgeSessions } from '../../src/retention/purge.js';
 import { storedContributions } from '../../src/analytics/rollups.js';
 import { decodeContribution } from '../../src/analytics/codec.js';
+import { boundaries, instantOf, INTERVALS } from '../../src/analytics/intervals.js';
+import fc from 'fast-check';
 
 let h: Harness;
 const at = (hms: string, day = '2026-03-29') => `${day}T${hms}Z`;
@@ -374,6 +376,94 @@ test('bad parameters → 400 naming them; another tenant sees only its own queue
   );
 });
 
+/**
+ * Property: `GET /v1/analytics/queues` for random zones, intervals (DST days in the range), queue and channel
+ * filters answers what adding up the stored sessions' own contributions gives — counters, sums and maxima.
+ */
+async function reportsEqualSessions(local: Harness): Promise<void> {
+  const docs = await local.db.query<{ doc: Session }>('SELECT doc FROM sessions WHERE tenant_id = $1', [
+    local.tenant.id,
+  ]);
+  const contributions = docs.rows.flatMap(({ doc }) => queueContribution(doc) ?? []);
+  const queueIds = [...new Set(contributions.map((c) => c.q))].sort((a, b) => a - b);
+  assert.ok(queueIds.length > 1 && contributions.length > 50);
+  const zones = ['Europe/Prague', 'America/New_York', 'Asia/Kathmandu', 'Australia/Lord_Howe', 'UTC'];
+  await fc.assert(
+    fc.asyncProperty(
+      fc.record({
+        timeZone: fc.constantFrom(...zones),
+        interval: fc.constantFrom(...INTERVALS),
+        firstDay: fc.integer({ min: 20, max: 26 }),
+        days: fc.integer({ min: 1, max: 5 }),
+        groups: fc.subarray(queueIds),
+        channels: fc.subarray(['chat', 'av', 'phone']),
+      }),
+      async (p) => {
+        const from = instantOf(2026, 10, p.firstDay, 0, 0, p.timeZone);
+        const to = instantOf(2026, 10, p.firstDay + p.days, 0, 0, p.timeZone);
+        const date = (day: number) => `2026-10-${String(day).padStart(2, '0')}`;
+        const response = await local.request({
+          url: `/v1/analytics/queues?from=${date(p.firstDay)}&to=${date(p.firstDay + p.days)}&timeZone=${p.timeZone}&interval=${p.interval}&groups=${p.groups.join(',')}&channels=${p.channels.join(',')}`,
+          headers: local.auth(),
+        });
+        assert.equal(response.statusCode, 200, response.body);
+        const rows = response.json().rows as Record<string, any>[];
+        // From scratch: each contribution in the range and the filters, into the interval holding its bucket.
+        const edges = boundaries(from, to, p.interval, p.timeZone);
+        const expected = new Map<string, { v: number[]; m: (number | null)[] }>();
+        for (const c of contributions) {
+          if (c.b < from || c.b >= to) continue;
+          if (p.groups.length > 0 && !p.groups.includes(c.q)) continue;
+          if (p.channels.length > 0 && !p.channels.includes(c.c)) continue;
+          let slot = 0;
+          while (edges[slot + 1] <= c.b) slot++;
+          const key = `${slot} ${c.q}`;
+          const sum = expected.get(key) ?? { v: COUNTERS.map(() => 0), m: MAXES.map(() => null) };
+          c.v.forEach((x, i) => (sum.v[i] += x));
+          c.m.forEach((x, i) => {
+            if (x !== null && (sum.m[i] === null || x > sum.m[i])) sum.m[i] = x;
+          });
+          expected.set(key, sum);
+        }
+        const starts = [...new Set(rows.map((r) => r.start as string))];
+        assert.equal(starts.length, edges.length - 1);
+        let seen = 0;
+        for (const r of rows) {
+          const e = expected.get(`${starts.indexOf(r.start)} ${r.queue.id}`);
+          if (e) seen++;
+          const v = e?.v ?? COUNTERS.map(() => 0);
+          const m = e?.m ?? MAXES.map(() => null);
+          const at = (name: (typeof COUNTERS)[number]) => v[COUNTERS.indexOf(name)];
+          const max = (name: (typeof MAXES)[number]) => m[MAXES.indexOf(name)];
+          const duration = (d: 'wait' | 'talk' | 'hold' | 'acw' | 'handle') => ({
+            sum: at(`${d}_sum`),
+            count: at(`${d}_count`),
+            max: max(`${d}_max`),
+          });
+          assert.deepEqual(
+            [r.offered, r.answered, r.abandoned, r.shortAbandoned, r.answeredWithinSl, r.slCounted],
+            [
+              at('offered'),
+              at('answered'),
+              at('abandoned'),
+              at('short_abandoned'),
+              at('answered_within_sl'),
+              at('sl_counted'),
+            ],
+            JSON.stringify({ p, row: r.start, queue: r.queue.id }),
+          );
+          for (const d of ['wait', 'talk', 'hold', 'acw', 'handle'] as const)
+            assert.deepEqual(r[`${d}Ms`], duration(d), `${d} ${JSON.stringify({ p, row: r.start })}`);
+          assert.deepEqual([r.transferred, r.operatorTimeouts], [at('transferred'), at('operator_timeouts')]);
+        }
+        // Every interval and queue with sessions was answered.
+        assert.equal(seen, expected.size, JSON.stringify(p));
+      },
+    ),
+    { numRuns: 40, seed: 11 },
+  );
+}
+
 test('rollups equal a from-scratch sum after shuffled, duplicated, re-projected, anonymised and deleted intake', async () => {
   const local = await harness();
   try {
@@ -552,6 +642,10 @@ test('rollups equal a from-scratch sum after shuffled, duplicated, re-projected,
     assert.equal(rewritten.rows[0].queue_id, current.queue!.q);
     assert.equal(rewritten.rows[0].analytics, null);
     assert.deepEqual(decodeContribution(rewritten.rows[0].contribution), current);
+
+    // Every report answer — random zones, intervals, queue and channel filters — equals the same numbers
+    // computed from scratch over the session rows left after all of the above.
+    await reportsEqualSessions(local);
   } finally {
     await local.close();
   }
