@@ -334,7 +334,8 @@ async function loadParts(
   };
   const samples: string[][] = [];
   let post: (tenant: Credentials, batch: Batch) => Promise<void>;
-  let finish: () => Promise<void>;
+  /** `loaded`: every batch went in (a failed load is not worth rebuilding indexes for). */
+  let finish: (loaded: boolean) => Promise<void>;
   if (options.loadVia === 'projection') {
     // Issue 11's analytics dataset: the real projection and rollup code, without storing the events.
     const store = await open();
@@ -351,9 +352,12 @@ async function loadParts(
         writeSessions(q, tenant.id, sessions, { known: [], rollups: true, turns: new LoopTurns() }),
       );
     };
-    finish = async () => {
-      await restore();
-      await store.close();
+    finish = async (loaded) => {
+      try {
+        if (loaded) await restore();
+      } finally {
+        await store.close();
+      }
     };
   } else if (options.loadVia === 'ingest') {
     const store = await open();
@@ -376,6 +380,7 @@ async function loadParts(
     };
     finish = () => server.stop();
   }
+  let loaded = false;
   try {
     for (const part of parts) {
       const ids: string[] = [];
@@ -387,8 +392,9 @@ async function loadParts(
       });
       samples.push(ids);
     }
+    loaded = true;
   } finally {
-    await finish();
+    await finish(loaded);
   }
   return { events, samples };
 }
@@ -407,8 +413,10 @@ async function deferIndexes(db: Db, log: (line: string) => void): Promise<() => 
   for (const { name } of rows) await db.query(`DROP INDEX ${name}`);
   return async () => {
     const started = performance.now();
-    await db.query(`SET maintenance_work_mem = '1GB'`);
-    for (const { definition } of rows) await db.query(definition);
+    await db.tx(async (q) => {
+      await q.query(`SET LOCAL maintenance_work_mem = '1GB'`);
+      for (const { definition } of rows) await q.query(definition);
+    });
     log(
       `dataset: built ${rows.length} session indexes in ${((performance.now() - started) / 1000).toFixed(1)} s`,
     );

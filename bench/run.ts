@@ -354,8 +354,13 @@ async function main(flags: Flags): Promise<number> {
   const quick = flags.quick ?? false;
   const window: Window = { start: START, end: START + flags.days * 86_400_000 };
   const analyticsOnly = flags.loadVia === 'projection';
-  if (analyticsOnly && (flags.only?.length !== 1 || flags.only[0] !== 'analytics'))
-    throw new InvalidArgumentError('--load-via projection stores no events: run it with --only analytics');
+  if (
+    analyticsOnly &&
+    (flags.only?.length !== 1 || flags.only[0] !== 'analytics' || flags.plans || flags.profile)
+  )
+    throw new InvalidArgumentError(
+      '--load-via projection stores no events: run it with --only analytics, without --plans or --profile',
+    );
   const dataset = await prepareDataset({
     store: flags.store,
     scale: flags.scale,

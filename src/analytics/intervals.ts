@@ -60,8 +60,10 @@ export function local(ms: number, timeZone: string): Local {
       .formatToParts(new Date(ms))
       .map((p) => [p.type, p.value]),
   );
-  const m = /GMT(?:([+-])(\d{2}):(\d{2}))?/.exec(parts.timeZoneName ?? 'GMT');
-  const offset = m && m[1] ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) : 0;
+  // Seconds too: a zone's local mean time before it took a standard offset has them (Monrovia −00:44:30).
+  const m = /GMT(?:([+-])(\d{2}):(\d{2})(?::(\d{2}))?)?/.exec(parts.timeZoneName ?? 'GMT');
+  const offset =
+    m && m[1] ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3]) + Number(m[4] ?? 0) / 60) : 0;
   return {
     year: Number(parts.year),
     month: Number(parts.month),
@@ -155,15 +157,39 @@ export function formatLocal(ms: number, timeZone: string, offsetAt?: (ms: number
   return `${pad(wall.getUTCFullYear(), 4)}-${pad(wall.getUTCMonth() + 1)}-${pad(wall.getUTCDate())}T${pad(wall.getUTCHours())}:${pad(wall.getUTCMinutes())}:00${sign}${pad(Math.trunc(Math.abs(offset) / 60))}:${pad(Math.abs(offset) % 60)}`;
 }
 
-/** Interval boundaries covering [from, to): start, the next starts…, and `to` (the last end). */
+/**
+ * Thrown by `boundaries` when the zone's offset at `at` is not a whole number of quarter hours (a local mean
+ * time before the zone took a standard offset, such as Monrovia's −00:44:30 until 1972): its local intervals
+ * cannot be cut from 15-minute buckets.
+ */
+export class OffGridZone extends Error {
+  constructor(
+    readonly at: number,
+    readonly offsetMinutes: number,
+  ) {
+    super(`the zone's offset at ${new Date(at).toISOString()} is not a whole number of quarter hours`);
+  }
+}
+
+/**
+ * Interval boundaries covering [from, to): start, the next starts…, and `to` (the last end). Every boundary
+ * is on the 15-minute grid, or `OffGridZone` is thrown.
+ */
 export function boundaries(from: number, to: number, interval: Interval, timeZone: string): number[] {
   if (interval === 'ALL') return [from, to];
   const out: number[] = [];
   const step = STEP_MS[interval];
+  const offsetAt = (t: number) => {
+    const offset = local(t, timeZone).offset;
+    if (offset % 15 !== 0) throw new OffGridZone(t, offset);
+    return offset;
+  };
   if (step) {
-    // Align `from` down to the interval's local boundary (on the 15-minute grid), then step through real time.
-    const isBoundary = (t: number) => (((t + local(t, timeZone).offset * 60_000) % step) + step) % step === 0;
-    let t = from - (from % 900_000);
+    // Align `from` down to the interval's local boundary (on the 15-minute grid), then step through real time;
+    // with the offset on the grid too, a boundary is at most `step` away. (Odd offsets come only before a
+    // zone's first standard one, so the range's start tells.)
+    const isBoundary = (t: number) => (((t + offsetAt(t) * 60_000) % step) + step) % step === 0;
+    let t = Math.floor(from / 900_000) * 900_000;
     while (!isBoundary(t)) t -= 900_000;
     for (; t < to; t += step) out.push(t);
   } else {
@@ -180,6 +206,7 @@ export function boundaries(from: number, to: number, interval: Interval, timeZon
     for (;;) {
       const t = instantOf(y, m, d, 0, 0, timeZone);
       if (t >= to) break;
+      if (t % 900_000 !== 0) throw new OffGridZone(t, local(t, timeZone).offset);
       out.push(t);
       const next = new Date(
         Date.UTC(

@@ -1,20 +1,24 @@
 /**
- * The queue report: rollup rows summed into the requested intervals in one query (the boundaries go in as
- * an array; `width_bucket` puts each 15-minute bucket in its interval), zero-filled for every queue, in
- * DESIGN.md's row shape. Parameters are checked here, each error naming its parameter.
+ * The queue, operator and bot reports: rollup rows added up into the requested intervals, zero-filled for every
+ * queue (operator, bot), in DESIGN.md's row shape. Queue rollups of fine intervals (at most four 15-minute
+ * buckets each on average) are read as they are and summed here; coarser ones are summed by PostgreSQL
+ * (`width_bucket` puts each bucket in its interval). Parameters are checked here, each error naming its
+ * parameter.
  */
 import type { Queryable } from '../db/store.js';
+import { LoopTurns } from '../loop-turns.js';
 import { AppError } from '../http/errors.js';
 import { parseInstant } from '../domain/events.js';
 import { BUCKET_MS } from './contribution.js';
 import { stateMetrics, stateSums, type StateMetrics } from '../operators/report.js';
 import {
-  boundaries,
+  boundaries as zoneBoundaries,
   formatLocal,
   instantOf,
   INTERVALS,
   isIanaZone,
   offsetsOver,
+  OffGridZone,
   type Interval,
 } from './intervals.js';
 
@@ -79,6 +83,22 @@ export function parseReportParams(query: Record<string, string | undefined>): Re
       throw bad('channels', `'${c}' is not chat, av, phone or fax`);
   }
   return { from, to, timeZone, interval, groups, channels };
+}
+
+/** The report's interval boundaries; a zone whose offset in the range is off the 15-minute grid is a 400. */
+function boundaries(from: number, to: number, interval: Interval, timeZone: string): number[] {
+  try {
+    return zoneBoundaries(from, to, interval, timeZone);
+  } catch (error) {
+    if (!(error instanceof OffGridZone)) throw error;
+    const sign = error.offsetMinutes < 0 ? '−' : '+';
+    const abs = Math.abs(error.offsetMinutes);
+    const offset = `${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(Math.floor(abs % 60)).padStart(2, '0')}:${String(Math.round((abs % 1) * 60)).padStart(2, '0')}`;
+    throw bad(
+      'timeZone',
+      `${timeZone} was at ${offset} on ${new Date(error.at).toISOString().slice(0, 10)}, not a whole number of quarter hours: the 15-minute rollups cannot be cut at its local boundaries; choose a later range or another zone`,
+    );
+  }
 }
 
 interface Metric {
@@ -149,13 +169,18 @@ type SumsByQueue = Map<number, Sums[]>;
 /** Past this a float8 sum may no longer be an exact integer. */
 const EXACT_FLOAT = 2 ** 53;
 /**
- * Up to this many 15-minute buckets per interval the rollup rows are read as they are and summed here;
- * above it PostgreSQL sums them. Summing costs PostgreSQL more than reading does (23 aggregates a group),
- * and at PT15M a group holds one row per channel only, so reading the rows as they are is the cheaper way
- * (30 days × 3 queues at 1M sessions: 16 against 33 ms of SQL); for P1D the aggregate shrinks the answer
- * ninety-six times and is cheaper.
+ * The rollup rows are read as they are and summed here when an interval holds at most this many 15-minute
+ * buckets on average; otherwise PostgreSQL sums them. Summing costs PostgreSQL more than reading does (23
+ * aggregates a group), and at PT15M a group holds one row per channel only, so reading the rows as they are is
+ * the cheaper way (30 days × 3 queues at 1M sessions: 16 against 33 ms of SQL); for P1D the aggregate shrinks
+ * the answer ninety-six times and is cheaper.
  */
 const SUM_HERE_UP_TO = 4;
+/**
+ * …and when the range holds at most this many buckets × queues: the rows read grow with the channels too, and
+ * a large answer is better summed where it lies than sent here (at most 4 channels: 200,000 rows).
+ */
+const SUM_HERE_CELLS = 50_000;
 
 /**
  * A row's values joined into one text (`queue id, slot or time, COLUMNS…`; an absent maximum is empty):
@@ -185,8 +210,10 @@ async function queueSums(
   tenantId: string,
   p: ReportParams,
   edges: number[],
+  queueCount: number,
 ): Promise<SumsByQueue> {
   const slots = edges.length - 1;
+  const buckets = (p.to - p.from) / BUCKET_MS;
   const where = `tenant_id = $1 AND bucket >= $2 AND bucket < $3
           AND (cardinality($4::integer[]) = 0 OR queue_id = ANY($4::integer[]))
           AND (cardinality($5::text[]) = 0 OR channel = ANY($5::text[]))`;
@@ -196,14 +223,16 @@ async function queueSums(
       list.every((sums) => sums.every((x, i) => i >= SUMMED.length || (x as number) < EXACT_FLOAT)),
     );
 
-  if ((p.to - p.from) / BUCKET_MS / slots <= SUM_HERE_UP_TO) {
+  if (buckets / slots <= SUM_HERE_UP_TO && buckets * Math.max(1, queueCount) <= SUM_HERE_CELLS) {
     const { rows } = await q.query<{ v: string }>(
       `SELECT ${joined(`queue_id, date_part('epoch', bucket)`, COLUMNS)} FROM queue_rollups WHERE ${where}`,
       params,
     );
     const byQueue: SumsByQueue = new Map();
+    const turns = new LoopTurns();
     let slot = 0;
     for (const { v } of rows) {
+      if (turns.due()) await turns.next();
       const row = parseJoined(v);
       // The interval holding the bucket: rows come in no order, so search the edges (seconds → ms).
       const at = row.at * 1000;
@@ -278,7 +307,7 @@ export async function queueReport(
     }
   };
   tooMany(named.rows.length);
-  const byQueue = await queueSums(q, tenantId, p, edges);
+  const byQueue = await queueSums(q, tenantId, p, edges, named.rows.length);
   const names = new Map(named.rows.map((r) => [r.queue_id, r.name]));
   for (const id of byQueue.keys()) if (!names.has(id)) names.set(id, null);
   tooMany(names.size);

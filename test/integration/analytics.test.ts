@@ -367,6 +367,20 @@ test('bad parameters → 400 naming them; another tenant sees only its own queue
     const error = assertError(await report(query), 400);
     assert.match(JSON.stringify(error), new RegExp(field), query);
   }
+  // Local mean time before a zone's first standard offset is off the 15-minute grid (it used to hang the
+  // request): refused on every analytics route, at fixed and at calendar intervals.
+  for (const route of ['queues', 'operators', 'bots']) {
+    for (const query of [
+      'from=1850-01-01&to=1850-01-02&timeZone=Europe/Prague&interval=PT15M',
+      'from=1971-01-01&to=1971-01-02&timeZone=Africa/Monrovia&interval=PT1H',
+      'from=1971-01-01&to=1971-01-03&timeZone=Africa/Monrovia&interval=P1D',
+      'from=1971-01-01&to=1971-03-01&timeZone=Pacific/Kiritimati&interval=P1M',
+    ]) {
+      const response = await h.request({ url: `/v1/analytics/${route}?${query}`, headers: h.auth() });
+      const error = assertError(response, 400);
+      assert.match(JSON.stringify(error), /timeZone.*quarter hours/, `${route} ${query}`);
+    }
+  }
   const theirs = (
     await report('from=2026-03-29&to=2026-03-30&timeZone=UTC&interval=ALL', h.auth(h.other))
   ).json().rows;
@@ -729,6 +743,36 @@ test('fine intervals (summed by the server) add up to coarse ones (summed by the
             assert.deepEqual(sum[c], day[c], `${interval}${filter} ${day.start} queue ${day.queue.id} ${c}`);
         }
       }
+    }
+  } finally {
+    await local.close();
+  }
+});
+
+test('sums past 2^53 are added exactly, whether the server or the database sums them', async () => {
+  const local = await harness();
+  try {
+    // As doubles, 2^53 + 1 + 1 stays 2^53: the exact sum must come from PostgreSQL's bigint arithmetic.
+    for (const [channel, wait] of [
+      ['chat', 2n ** 53n],
+      ['av', 1n],
+      ['phone', 1n],
+    ] as const) {
+      await local.db.query(
+        `INSERT INTO queue_rollups (tenant_id, queue_id, channel, bucket, offered, wait_sum, wait_count, wait_max)
+         VALUES ($1, 7, $2, '2026-03-29T10:00:00Z', 1, $3, 1, $3)`,
+        [local.tenant.id, channel, String(wait)],
+      );
+    }
+    for (const interval of ['PT15M', 'P1D']) {
+      const response = await local.request({
+        url: `/v1/analytics/queues?from=2026-03-29&to=2026-03-30&timeZone=UTC&interval=${interval}`,
+        headers: local.auth(),
+      });
+      assert.equal(response.statusCode, 200, response.body);
+      const row = response.json().rows.find((r: { offered: number }) => r.offered > 0);
+      assert.equal(row.offered, 3, interval);
+      assert.deepEqual(row.waitMs, { sum: 2 ** 53 + 2, count: 3, max: 2 ** 53 }, interval);
     }
   } finally {
     await local.close();
