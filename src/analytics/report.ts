@@ -9,7 +9,7 @@ import type { Queryable } from '../db/store.js';
 import { LoopTurns } from '../loop-turns.js';
 import { AppError } from '../http/errors.js';
 import { parseInstant } from '../domain/events.js';
-import { BUCKET_MS } from './contribution.js';
+import { BUCKET_MS, COUNTERS, MAXES } from './contribution.js';
 import { stateMetrics, stateSums, type StateMetrics } from '../operators/report.js';
 import {
   boundaries as zoneBoundaries,
@@ -128,28 +128,12 @@ export interface QueueRow {
   operatorTimeouts: number;
 }
 
-/** The summed columns, then the maxed ones: the order of a `Sums` array. */
-const SUMMED = [
-  'offered',
-  'answered',
-  'abandoned',
-  'short_abandoned',
-  'answered_within_sl',
-  'wait_sum',
-  'wait_count',
-  'talk_sum',
-  'talk_count',
-  'hold_sum',
-  'hold_count',
-  'acw_sum',
-  'acw_count',
-  'handle_sum',
-  'handle_count',
-  'transferred',
-  'operator_timeouts',
-  'sl_counted',
-] as const;
-const MAXED = ['wait_max', 'talk_max', 'hold_max', 'acw_max', 'handle_max'] as const;
+/**
+ * The summed columns (the contribution's counters, named as `queue_rollups` names them), then the maxed ones:
+ * the order of a `Sums` array.
+ */
+const SUMMED = COUNTERS;
+const MAXED = MAXES;
 const COLUMNS = [...SUMMED, ...MAXED];
 const col = Object.fromEntries(COLUMNS.map((c, i) => [c, i])) as Record<(typeof COLUMNS)[number], number>;
 
