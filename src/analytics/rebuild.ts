@@ -26,7 +26,7 @@ export interface RebuildReport {
   /** Sessions whose contribution is still stored as jsonb (written before migration 030); `fix` rewrites them. */
   legacySessions: number;
   /**
-   * Rollup rows (queue, operator and bot; operator state time and current state) whose stored values differ
+   * Rollup rows (queue, queue total, operator and bot; operator state time and current state) whose stored values differ
    * from the recomputed ones.
    */
   differingRows: number;
@@ -148,9 +148,27 @@ export async function rebuildAnalytics(
         createdMax: time(r.created_max),
       });
     }
+    // The queues' totals over their channels: the recomputed per-channel rows added up, against the stored.
+    const totals = new Map<string, Row>();
+    for (const [key, row] of queues) {
+      const [queue, , bucket] = key.split('|');
+      addInto(totals, `${queue}|${bucket}`, row.counters, row.maxima, 0);
+    }
+    const storedTotals = new Map<string, Row>();
+    for (const r of (
+      await db.query<Record<string, unknown>>('SELECT * FROM queue_totals WHERE tenant_id = $1', [tenantId])
+    ).rows) {
+      storedTotals.set(`${String(r.queue_id)}|${(r.bucket as Date).getTime()}`, {
+        counters: COUNTERS.map((c) => Number(r[c])),
+        maxima: MAXES.map((c) => (r[c] === null ? null : Number(r[c]))),
+        createdMin: 0,
+        createdMax: 0,
+      });
+    }
     let differing = 0;
     for (const [expected, stored] of [
       [queues, storedQueues],
+      [totals, storedTotals],
       [dimensions, storedDimensions],
     ] as const) {
       for (const key of new Set([...expected.keys(), ...stored.keys()])) {
@@ -193,6 +211,7 @@ async function replace(
 ): Promise<void> {
   await db.tx(async (q) => {
     await q.query('DELETE FROM queue_rollups WHERE tenant_id = $1', [tenantId]);
+    await q.query('DELETE FROM queue_totals WHERE tenant_id = $1', [tenantId]);
     await q.query('DELETE FROM dimension_rollups WHERE tenant_id = $1', [tenantId]);
     const columns = [...COUNTERS, ...MAXES];
     const queueRecords = [...queues].map(([key, row]) => {
@@ -214,6 +233,12 @@ async function replace(
          FROM jsonb_to_recordset($2::jsonb) AS r(queue_id integer, channel text, bucket timestamptz,
               ${columns.map((c) => `${c} bigint`).join(', ')}, created_min timestamptz, created_max timestamptz)`,
       [tenantId, JSON.stringify(queueRecords)],
+    );
+    await q.query(
+      `INSERT INTO queue_totals (tenant_id, queue_id, bucket, ${columns.join(', ')})
+       SELECT tenant_id, queue_id, bucket, ${[...COUNTERS.map((c) => `sum(${c})::bigint`), ...MAXES.map((c) => `max(${c})`)].join(', ')}
+         FROM queue_rollups WHERE tenant_id = $1 GROUP BY tenant_id, queue_id, bucket`,
+      [tenantId],
     );
     const dimensionRecords = [...dimensions].map(([key, row]) => {
       const [d, k, c, b] = key.split('|');

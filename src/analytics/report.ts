@@ -1,7 +1,8 @@
 /**
  * The queue, operator and bot reports: rollup rows added up into the requested intervals, zero-filled for every
- * queue (operator, bot), in DESIGN.md's row shape. Queue rollups of fine intervals (at most four 15-minute
- * buckets each on average) are read as they are and summed here; coarser ones are summed by PostgreSQL
+ * queue (operator, bot), in DESIGN.md's row shape. The queue report reads each queue's totals over its channels
+ * (`queue_totals`), or with a channel filter the per-channel rows (`queue_rollups`). Rows of fine intervals (at
+ * most four 15-minute buckets each on average) are read as they are and summed here; coarser ones are summed by PostgreSQL
  * (`width_bucket` puts each bucket in its interval). Parameters are checked here, each error naming its
  * parameter.
  */
@@ -155,9 +156,9 @@ const EXACT_FLOAT = 2 ** 53;
 /**
  * The rollup rows are read as they are and summed here when an interval holds at most this many 15-minute
  * buckets on average; otherwise PostgreSQL sums them. Summing costs PostgreSQL more than reading does (23
- * aggregates a group), and at PT15M a group holds one row per channel only, so reading the rows as they are is
- * the cheaper way (30 days × 3 queues at 1M sessions: 16 against 33 ms of SQL); for P1D the aggregate shrinks
- * the answer ninety-six times and is cheaper.
+ * aggregates a group), and at PT15M a group holds one row (or one per channel filtered), so reading the rows as
+ * they are is the cheaper way (30 days × 3 queues at 1M sessions: 16 against 33 ms of SQL); for P1D the
+ * aggregate shrinks the answer ninety-six times and is cheaper.
  */
 const SUM_HERE_UP_TO = 4;
 /**
@@ -198,10 +199,22 @@ async function queueSums(
 ): Promise<SumsByQueue> {
   const slots = edges.length - 1;
   const buckets = (p.to - p.from) / BUCKET_MS;
-  const where = `tenant_id = $1 AND bucket >= $2 AND bucket < $3
-          AND (cardinality($4::integer[]) = 0 OR queue_id = ANY($4::integer[]))
-          AND (cardinality($5::text[]) = 0 OR channel = ANY($5::text[]))`;
-  const params: unknown[] = [tenantId, new Date(p.from), new Date(p.to), p.groups, p.channels];
+  // Without a channel filter, each queue's totals over its channels: one row a queue and bucket.
+  const [table, where] =
+    p.channels.length === 0
+      ? [
+          'queue_totals',
+          `tenant_id = $1 AND bucket >= $2 AND bucket < $3
+          AND (cardinality($4::integer[]) = 0 OR queue_id = ANY($4::integer[]))`,
+        ]
+      : [
+          'queue_rollups',
+          `tenant_id = $1 AND bucket >= $2 AND bucket < $3
+          AND (cardinality($4::integer[]) = 0 OR queue_id = ANY($4::integer[])) AND channel = ANY($5::text[])`,
+        ];
+  const params: unknown[] = [tenantId, new Date(p.from), new Date(p.to), p.groups];
+  if (p.channels.length > 0) params.push(p.channels);
+  const edgesParam = `$${params.length + 1}::float8[]`;
   const exact = (byQueue: SumsByQueue) =>
     [...byQueue.values()].every((list) =>
       list.every((sums) => sums.every((x, i) => i >= SUMMED.length || (x as number) < EXACT_FLOAT)),
@@ -209,7 +222,7 @@ async function queueSums(
 
   if (buckets / slots <= SUM_HERE_UP_TO && buckets * Math.max(1, queueCount) <= SUM_HERE_CELLS) {
     const { rows } = await q.query<{ v: string }>(
-      `SELECT ${joined(`queue_id, date_part('epoch', bucket)`, COLUMNS)} FROM queue_rollups WHERE ${where}`,
+      `SELECT ${joined(`queue_id, date_part('epoch', bucket)`, COLUMNS)} FROM ${table} WHERE ${where}`,
       params,
     );
     const byQueue: SumsByQueue = new Map();
@@ -247,12 +260,12 @@ async function queueSums(
 
   const run = async (sum: (c: string) => string) => {
     const { rows } = await q.query<{ v: string }>(
-      `SELECT ${joined(`queue_id, width_bucket(date_part('epoch', bucket), $6::float8[])`, [
+      `SELECT ${joined(`queue_id, width_bucket(date_part('epoch', bucket), ${edgesParam})`, [
         ...SUMMED.map(sum),
         ...MAXED.map((c) => `max(${c})`),
       ])}
-         FROM queue_rollups WHERE ${where}
-        GROUP BY queue_id, width_bucket(date_part('epoch', bucket), $6::float8[])`,
+         FROM ${table} WHERE ${where}
+        GROUP BY queue_id, width_bucket(date_part('epoch', bucket), ${edgesParam})`,
       [...params, edges.map((e) => e / 1000)],
     );
     const byQueue: SumsByQueue = new Map();

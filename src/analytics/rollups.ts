@@ -141,7 +141,8 @@ interface UpsertedRow {
 
 /**
  * Applies the difference of each change to the rollups (one statement per table for the whole batch), then
- * recomputes the maxima of the rows that may have lost theirs (docs/metrics.md#maxima).
+ * recomputes the maxima of the rows that may have lost theirs (docs/metrics.md#maxima); then the same for the
+ * queues' totals over their channels (`queue_totals`).
  */
 export async function applyContributionChanges(
   q: Queryable,
@@ -149,6 +150,8 @@ export async function applyContributionChanges(
   changes: ContributionChange[],
 ): Promise<void> {
   const queues = new RowDeltas<QueueKey>(queueId);
+  // A queue's total over its channels: the same key with the channel left empty.
+  const totals = new RowDeltas<QueueKey>(queueId);
   const dimensions = new RowDeltas<DimensionKey>(dimensionId);
   const applied: ContributionChange[] = [];
   for (const change of changes) {
@@ -168,6 +171,7 @@ export async function applyContributionChanges(
       if (queue) {
         const c = withSlCounted(queue);
         queues.add({ q: c.q, c: c.c, b: c.b }, c.v, c.m, sign, side.created);
+        totals.add({ q: c.q, c: '', b: c.b }, c.v, c.m, sign, side.created);
       }
       for (const c of dims) dimensions.add({ d: c.d, k: c.k, c: c.c, b: c.b }, c.v, c.m, sign, side.created);
     }
@@ -180,13 +184,56 @@ export async function applyContributionChanges(
   const lostDimensions = dimensionDeltas.filter(
     (d) => d.key.d === 'operator' && lostMaximum(d, dimensionRows.get(dimensionId(d.key))!.maxima),
   );
-  if (lostQueues.length === 0 && lostDimensions.length === 0) return;
-  await recomputeMaxima(
-    q,
-    tenantId,
-    applied,
-    lostQueues.map((d) => ({ key: d.key, row: queueRows.get(queueId(d.key))! })),
-    lostDimensions.map((d) => ({ key: d.key, row: dimensionRows.get(dimensionId(d.key))! })),
+  if (lostQueues.length > 0 || lostDimensions.length > 0) {
+    await recomputeMaxima(
+      q,
+      tenantId,
+      applied,
+      lostQueues.map((d) => ({ key: d.key, row: queueRows.get(queueId(d.key))! })),
+      lostDimensions.map((d) => ({ key: d.key, row: dimensionRows.get(dimensionId(d.key))! })),
+    );
+  }
+  await applyTotals(q, tenantId, totals.changed());
+}
+
+/**
+ * Adds the batch's difference to the queues' totals over their channels, after the per-channel rows: every
+ * batch locks its per-channel rows before its totals, so no two wait on each other in a cycle. A total that may
+ * have lost a maximum takes the largest of its channels' rows, which are exact by now. A concurrent batch that
+ * changed another channel of the same total and has not committed is waiting for this total's lock; it then
+ * adds its values with GREATEST and, if it took the maximum away, recomputes the total again from its own rows.
+ */
+async function applyTotals(q: Queryable, tenantId: string, deltas: RowDelta<QueueKey>[]): Promise<void> {
+  if (deltas.length === 0) return;
+  const result = await q.query<Record<string, unknown>>(
+    `INSERT INTO queue_totals (tenant_id, queue_id, bucket, ${[...COUNTERS, ...MAXES].join(', ')})
+     SELECT $1, r.q, to_timestamp(r.b / 1000.0), ${COUNTERS.map((_, i) => `r.v[${i + 1}]`).join(', ')},
+            ${MAXES.map((_, i) => `r.m[${i + 1}]`).join(', ')}
+       FROM jsonb_to_recordset($2::jsonb) AS r(q integer, b bigint, v bigint[], m bigint[])
+      ORDER BY r.q, r.b
+     ON CONFLICT (tenant_id, bucket, queue_id) DO UPDATE SET
+       ${COUNTERS.map((c) => `${c} = queue_totals.${c} + EXCLUDED.${c}`).join(', ')},
+       ${MAXES.map((c) => `${c} = GREATEST(queue_totals.${c}, EXCLUDED.${c})`).join(', ')}
+     RETURNING queue_id, bucket, ${MAXES.join(', ')}`,
+    [tenantId, JSON.stringify(deltas.map((d) => ({ q: d.key.q, b: d.key.b, v: d.v, m: d.added })))],
+  );
+  const stored = new Map(
+    result.rows.map((r) => [
+      queueId({ q: Number(r.queue_id), c: '', b: (r.bucket as Date).getTime() }),
+      numbers(MAXES.map((c) => r[c] as string | null)),
+    ]),
+  );
+  const lost = deltas.filter((d) => lostMaximum(d, stored.get(queueId(d.key))!));
+  if (lost.length === 0) return;
+  // Found through the rollups' (tenant_id, bucket) index: the rows of one bucket, a few per queue.
+  await q.query(
+    `UPDATE queue_totals t SET ${MAXES.map((c) => `${c} = m.${c}`).join(', ')}
+       FROM (SELECT r.queue_id, r.bucket, ${MAXES.map((c) => `max(r.${c}) AS ${c}`).join(', ')}
+               FROM unnest($2::integer[], $3::timestamptz[]) AS k(q, b)
+               JOIN queue_rollups r ON r.tenant_id = $1 AND r.bucket = k.b AND r.queue_id = k.q
+              GROUP BY r.queue_id, r.bucket) AS m
+      WHERE t.tenant_id = $1 AND t.bucket = m.bucket AND t.queue_id = m.queue_id`,
+    [tenantId, lost.map((d) => d.key.q), lost.map((d) => iso(d.key.b))],
   );
 }
 

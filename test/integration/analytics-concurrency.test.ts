@@ -1,10 +1,12 @@
 /**
  * Concurrent intake batches that touch the same rollup rows in opposite orders neither deadlock nor lose a
- * count (each statement locks rollup rows in one global order).
+ * count (each statement locks rollup rows in one global order), and the queues' totals over their channels,
+ * which batches of different channels change at once, stay the sum of those channels, maxima included.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { harness, type Harness } from './harness.js';
+import { rebuildAnalytics } from '../../src/analytics/rebuild.js';
 
 let h: Harness;
 before(async () => {
@@ -14,13 +16,31 @@ after(() => h.close());
 
 test('eight concurrent batches over the same queues and buckets: every session counted once', async () => {
   const queues = [1, 2, 3, 4, 5, 6];
+  const start = Date.parse('2026-06-01T10:00:00Z');
+  const channels = ['chat', 'av', 'phone'];
   const batch = (b: number) => {
     const order = b % 2 === 0 ? queues : [...queues].reverse();
     return order.flatMap((queue, i) => {
       const sessionId = `c-${b}-${queue}`;
-      const at = new Date(Date.parse('2026-06-01T10:00:00Z') + i * 1000).toISOString();
+      const at = new Date(start + i * 1000).toISOString();
+      // The session of the same place one round earlier is accepted now, after a wait that grows with the
+      // batch: its rows in the totals take back an old maximum and add a new one while other batches run.
+      const earlier = `c-${b - 8}-${queue}`;
+      const accepted =
+        b < 8
+          ? []
+          : [
+              {
+                id: `${earlier}-4`,
+                sessionId: earlier,
+                type: 'routing.accepted',
+                at: new Date(start + i * 1000 + (b % 8) * 7_000 + 1_000).toISOString(),
+                operator: { id: String(100 + queue) },
+              },
+            ];
       return [
-        { id: `${sessionId}-1`, sessionId, type: 'session.created', at, channel: 'chat' },
+        ...accepted,
+        { id: `${sessionId}-1`, sessionId, type: 'session.created', at, channel: channels[b % 3] },
         {
           id: `${sessionId}-2`,
           sessionId,
@@ -40,14 +60,26 @@ test('eight concurrent batches over the same queues and buckets: every session c
   };
   for (let round = 0; round < 3; round++) {
     const results = await Promise.all(Array.from({ length: 8 }, (_, b) => h.ingest(batch(round * 8 + b))));
-    assert.ok(results.every((r) => r.accepted === queues.length * 3));
+    assert.ok(results.every((r) => r.accepted === queues.length * (round === 0 ? 3 : 4)));
   }
-  const rows = await h.db.query<{ queue_id: number; offered: string }>(
-    'SELECT queue_id, sum(offered) AS offered FROM queue_rollups WHERE tenant_id = $1 GROUP BY queue_id ORDER BY queue_id',
+  for (const table of ['queue_rollups', 'queue_totals']) {
+    const rows = await h.db.query<{ queue_id: number; offered: string }>(
+      `SELECT queue_id, sum(offered) AS offered FROM ${table} WHERE tenant_id = $1 GROUP BY queue_id ORDER BY queue_id`,
+      [h.tenant.id],
+    );
+    assert.deepEqual(
+      rows.rows.map((r) => [r.queue_id, Number(r.offered)]),
+      queues.map((q) => [q, 24]),
+      table,
+    );
+  }
+  // Every row, counters and maxima, equals the same rows computed from the sessions.
+  const [report] = (await rebuildAnalytics(h.db)).filter((r) => r.tenantId === h.tenant.id);
+  assert.equal(report.staleSessions, 0);
+  assert.equal(report.differingRows, 0);
+  const waits = await h.db.query<{ wait_max: string | null }>(
+    'SELECT wait_max FROM queue_totals WHERE tenant_id = $1 AND wait_max IS NOT NULL',
     [h.tenant.id],
   );
-  assert.deepEqual(
-    rows.rows.map((r) => [r.queue_id, Number(r.offered)]),
-    queues.map((q) => [q, 24]),
-  );
+  assert.ok(waits.rows.length > 0, 'accepted sessions have waits');
 });

@@ -37,7 +37,7 @@ interface Rollups {
 /** A tenant's rollups without the tenant, comparable across tenants. */
 async function rollups(tenantId: string): Promise<Rollups> {
   const result: Rollups = { exact: new Map(), maxima: new Map() };
-  for (const table of ['queue_rollups', 'dimension_rollups']) {
+  for (const table of ['queue_rollups', 'queue_totals', 'dimension_rollups']) {
     const rows = await h.db.query<Record<string, unknown>>(`SELECT * FROM ${table} WHERE tenant_id = $1`, [
       tenantId,
     ]);

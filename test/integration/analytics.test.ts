@@ -13,6 +13,7 @@ import { simulate } from '../../src/simulator/simulate.js';
 import { contributionOf, COUNTERS, MAXES, queueContribution } from '../../src/analytics/contribution.js';
 import { botIdsOf, type Session } from '../../src/domain/session.js';
 import { rebuildAnalytics, type RebuildReport } from '../../src/analytics/rebuild.js';
+import { migrate } from '../../src/db/migrate.js';
 import { purgeSessions } from '../../src/retention/purge.js';
 import { storedContributions } from '../../src/analytics/rollups.js';
 import { decodeContribution } from '../../src/analytics/codec.js';
@@ -596,11 +597,16 @@ test('rollups equal a from-scratch sum after shuffled, duplicated, re-projected,
       [local.tenant.id],
     );
     await local.db.query(
+      `UPDATE queue_totals SET wait_max = coalesce(wait_max, 0) + 1 WHERE (tenant_id, queue_id, bucket) =
+         (SELECT tenant_id, queue_id, bucket FROM queue_totals WHERE tenant_id = $1 LIMIT 1)`,
+      [local.tenant.id],
+    );
+    await local.db.query(
       `UPDATE sessions SET contribution = NULL WHERE id = (SELECT min(id) FROM sessions WHERE tenant_id = $1)`,
       [local.tenant.id],
     );
     const found = mine(await rebuildAnalytics(local.db));
-    assert.equal(found.differingRows, 1);
+    assert.equal(found.differingRows, 2);
     assert.equal(found.staleSessions, 1);
     assert.equal(mine(await rebuildAnalytics(local.db, { fix: true })).fixed, true);
     assert.deepEqual(mine(await rebuildAnalytics(local.db)), {
@@ -744,6 +750,19 @@ test('fine intervals (summed by the server) add up to coarse ones (summed by the
         }
       }
     }
+    // Without a filter the report reads the queues' totals over their channels; every channel named, the
+    // per-channel rows: the same answer.
+    const range = 'from=2026-10-23&to=2026-10-27&timeZone=Europe/Prague&interval=PT15M';
+    const unfiltered = await rows(range);
+    assert.ok(unfiltered.some((r) => r.waitMs.max !== null && r.offered > 1));
+    assert.deepEqual(await rows(`${range}&channels=chat,av,phone,fax`), unfiltered);
+    // A store upgraded to migration 037 gets its totals from the per-channel rows it had.
+    await local.db.query('DROP TABLE queue_totals');
+    await local.db.query('DELETE FROM schema_migrations WHERE version = 37');
+    assert.deepEqual(await migrate(local.db), ['037_queue_totals.sql']);
+    assert.deepEqual(await rows(range), unfiltered);
+    const [rebuilt] = (await rebuildAnalytics(local.db)).filter((r) => r.tenantId === local.tenant.id);
+    assert.equal(rebuilt.differingRows, 0);
   } finally {
     await local.close();
   }
@@ -752,27 +771,38 @@ test('fine intervals (summed by the server) add up to coarse ones (summed by the
 test('sums past 2^53 are added exactly, whether the server or the database sums them', async () => {
   const local = await harness();
   try {
-    // As doubles, 2^53 + 1 + 1 stays 2^53: the exact sum must come from PostgreSQL's bigint arithmetic.
-    for (const [channel, wait] of [
-      ['chat', 2n ** 53n],
-      ['av', 1n],
-      ['phone', 1n],
+    // As doubles, 2^53 + 1 + 1 stays 2^53: the exact sum must come from PostgreSQL's bigint arithmetic. Three
+    // channels of one quarter hour (read with a channel filter), and three quarter hours of a queue's totals.
+    for (const [i, channel, wait] of [
+      [0, 'chat', 2n ** 53n],
+      [1, 'av', 1n],
+      [2, 'phone', 1n],
     ] as const) {
       await local.db.query(
         `INSERT INTO queue_rollups (tenant_id, queue_id, channel, bucket, offered, wait_sum, wait_count, wait_max)
          VALUES ($1, 7, $2, '2026-03-29T10:00:00Z', 1, $3, 1, $3)`,
         [local.tenant.id, channel, String(wait)],
       );
+      await local.db.query(
+        `INSERT INTO queue_totals (tenant_id, queue_id, bucket, offered, wait_sum, wait_count, wait_max)
+         VALUES ($1, 7, $2, 1, $3, 1, $3)`,
+        [local.tenant.id, new Date(Date.parse('2026-03-29T10:00:00Z') + i * 900_000), String(wait)],
+      );
     }
-    for (const interval of ['PT15M', 'P1D']) {
+    for (const query of [
+      'interval=PT15M&channels=chat,av,phone',
+      'interval=P1D&channels=chat,av,phone',
+      'interval=PT1H',
+      'interval=P1D',
+    ]) {
       const response = await local.request({
-        url: `/v1/analytics/queues?from=2026-03-29&to=2026-03-30&timeZone=UTC&interval=${interval}`,
+        url: `/v1/analytics/queues?from=2026-03-29&to=2026-03-30&timeZone=UTC&${query}`,
         headers: local.auth(),
       });
       assert.equal(response.statusCode, 200, response.body);
       const row = response.json().rows.find((r: { offered: number }) => r.offered > 0);
-      assert.equal(row.offered, 3, interval);
-      assert.deepEqual(row.waitMs, { sum: 2 ** 53 + 2, count: 3, max: 2 ** 53 }, interval);
+      assert.equal(row.offered, 3, query);
+      assert.deepEqual(row.waitMs, { sum: 2 ** 53 + 2, count: 3, max: 2 ** 53 }, query);
     }
   } finally {
     await local.close();

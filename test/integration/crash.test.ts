@@ -216,7 +216,7 @@ const SEARCH_RANGE = new Set(['created_min', 'created_max', 'kept_maxima']);
 async function rollups(db: Db, tenantId: string) {
   const exact = new Map<string, number[]>();
   const maxima = new Map<string, (number | null)[]>();
-  for (const table of ['queue_rollups', 'dimension_rollups']) {
+  for (const table of ['queue_rollups', 'queue_totals', 'dimension_rollups']) {
     const rows = await db.query<Record<string, unknown>>(`SELECT * FROM ${table} WHERE tenant_id = $1`, [
       tenantId,
     ]);
