@@ -408,15 +408,19 @@ async function reportsEqualSessions(local: Harness): Promise<void> {
       fc.record({
         timeZone: fc.constantFrom(...zones),
         interval: fc.constantFrom(...INTERVALS),
-        firstDay: fc.integer({ min: 20, max: 26 }),
+        // Days from 2026-10-22: Prague's autumn change (10-25) and New York's (11-01) both inside.
+        firstDay: fc.integer({ min: 0, max: 11 }),
         days: fc.integer({ min: 1, max: 5 }),
         groups: fc.subarray(queueIds),
         channels: fc.subarray(['chat', 'av', 'phone']),
       }),
       async (p) => {
-        const from = instantOf(2026, 10, p.firstDay, 0, 0, p.timeZone);
-        const to = instantOf(2026, 10, p.firstDay + p.days, 0, 0, p.timeZone);
-        const date = (day: number) => `2026-10-${String(day).padStart(2, '0')}`;
+        const day = (n: number) => new Date(Date.UTC(2026, 9, 22 + n));
+        const date = (n: number) => day(n).toISOString().slice(0, 10);
+        const midnight = (n: number) =>
+          instantOf(2026, day(n).getUTCMonth() + 1, day(n).getUTCDate(), 0, 0, p.timeZone);
+        const from = midnight(p.firstDay);
+        const to = midnight(p.firstDay + p.days);
         const response = await local.request({
           url: `/v1/analytics/queues?from=${date(p.firstDay)}&to=${date(p.firstDay + p.days)}&timeZone=${p.timeZone}&interval=${p.interval}&groups=${p.groups.join(',')}&channels=${p.channels.join(',')}`,
           headers: local.auth(),
@@ -482,8 +486,9 @@ async function reportsEqualSessions(local: Harness): Promise<void> {
 test('rollups equal a from-scratch sum after shuffled, duplicated, re-projected, anonymised and deleted intake', async () => {
   const local = await harness();
   try {
-    const NOW = Date.parse('2026-10-26T00:00:00Z');
-    const sessions = [...simulate({ seed: 9, sessions: 150, start: NOW - 3 * 86_400_000, end: NOW })];
+    // Over Prague's (10-25) and New York's (11-01) autumn changes.
+    const NOW = Date.parse('2026-11-03T00:00:00Z');
+    const sessions = [...simulate({ seed: 9, sessions: 300, start: NOW - 11 * 86_400_000, end: NOW })];
     const events = sessions.flat();
     // Shuffle deterministically, send in uneven batches with repeats.
     const order = events.map((e, i) => [((i * 7919) % 1009) / 1009, e] as const).sort((a, b) => a[0] - b[0]);
