@@ -210,10 +210,44 @@ const contributionText = (c: Contribution | undefined) =>
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
+const DAY_MS = 86_400_000;
+
+/**
+ * What writing these sessions changes in the per-day session counts (migrations 006 and 028): each session whose
+ * UTC day of `created` or whose bots changed leaves its stored day and bots (−1) and counts in its new ones (+1);
+ * a new session only adds. Intake is the only writer of these columns, and it computes this itself instead of a
+ * trigger over the statement's transition tables, which copied every written row (0.2 ms a session of
+ * `INSERT INTO sessions`' 0.93: docs/performance.md). Read under the sessions' locks, so exact under concurrent
+ * intake; deletes still count through their triggers (retention, bulk delete, tenant deletion).
+ */
+async function dayCountChanges(
+  q: Queryable,
+  tenantId: string,
+  sessions: Session[],
+): Promise<{ created: string; bot_ids: string[]; n: 1 | -1 }[]> {
+  const stored = await q.query<{ session_id: string; created: Date; bot_ids: string[] }>(
+    'SELECT session_id, created, bot_ids FROM sessions WHERE tenant_id = $1 AND session_id = ANY($2::text[])',
+    [tenantId, sessions.map((s) => s.sessionId)],
+  );
+  const before = new Map(stored.rows.map((r) => [r.session_id, r]));
+  const changes: { created: string; bot_ids: string[]; n: 1 | -1 }[] = [];
+  for (const s of sessions) {
+    const bots = botIdsOf(s);
+    const old = before.get(s.sessionId);
+    if (old) {
+      const sameDay = Math.floor(old.created.getTime() / DAY_MS) === Math.floor(s.created / DAY_MS);
+      if (sameDay && JSON.stringify(old.bot_ids) === JSON.stringify(bots)) continue;
+      changes.push({ created: old.created.toISOString(), bot_ids: old.bot_ids, n: -1 });
+    }
+    changes.push({ created: new Date(s.created).toISOString(), bot_ids: bots, n: 1 });
+  }
+  return changes;
+}
+
 /**
  * Writes (inserts or replaces) the projected rows of these sessions and adds their tag names to the tenant's
  * catalogue (one statement per million characters of JSON, each row serialised in its own slice of the event
- * loop). Answers each session's integer id (mluvii's `id`).
+ * loop), and keeps the per-day session counts. Answers each session's integer id (mluvii's `id`).
  */
 export async function upsertSessions(
   q: Queryable,
@@ -256,6 +290,7 @@ export async function upsertSessions(
       doc: s,
     };
   };
+  const counts = await dayCountChanges(q, tenantId, sessions);
   const ids = new Map<string, number>();
   for (const json of await jsonArrays(sessions, row, turns)) {
     const result = await q.query<{ session_id: string; id: string }>(
@@ -288,6 +323,19 @@ export async function upsertSessions(
       [tenantId, json],
     );
     for (const r of result.rows) ids.set(r.session_id, Number(r.id));
+  }
+  if (counts.length > 0) {
+    await q.query(
+      `WITH d AS (SELECT * FROM jsonb_to_recordset($2::jsonb) AS d(created timestamptz, bot_ids text[], n bigint))
+       SELECT session_day_counts_add((
+                SELECT jsonb_agg(jsonb_build_object('tenant_id', $1::text,
+                                   'day', (d.created AT TIME ZONE 'UTC')::date, 'n', d.n)) FROM d)),
+              session_bot_day_counts_add((
+                SELECT jsonb_agg(jsonb_build_object('tenant_id', $1::text, 'bot_id', b,
+                                   'day', (d.created AT TIME ZONE 'UTC')::date, 'n', d.n))
+                  FROM d, unnest(session_bot_keys(d.bot_ids)) AS b))`,
+      [tenantId, JSON.stringify(counts)],
+    );
   }
   // Sorted, so concurrent batches insert shared names in one order and cannot deadlock on them.
   const tagNames = [...new Set(sessions.flatMap((s) => s.tags.map((t) => t.name)))].sort();
