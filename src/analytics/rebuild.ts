@@ -210,9 +210,10 @@ async function replace(
   rewrite: { sessionId: string; contribution: Contribution }[],
 ): Promise<void> {
   await db.tx(async (q) => {
+    // In intake's order (per-channel rows, operators and bots, totals): never waiting on it in a cycle.
     await q.query('DELETE FROM queue_rollups WHERE tenant_id = $1', [tenantId]);
-    await q.query('DELETE FROM queue_totals WHERE tenant_id = $1', [tenantId]);
     await q.query('DELETE FROM dimension_rollups WHERE tenant_id = $1', [tenantId]);
+    await q.query('DELETE FROM queue_totals WHERE tenant_id = $1', [tenantId]);
     const columns = [...COUNTERS, ...MAXES];
     const queueRecords = [...queues].map(([key, row]) => {
       const [queue, channel, bucket] = key.split('|');

@@ -35,6 +35,31 @@ export async function lockSessions(q: Queryable, keys: string[]): Promise<void> 
   await q.query('SELECT count(pg_advisory_xact_lock(k)) FROM unnest($1::bigint[]) AS k', [keys]);
 }
 
+/** The stored `created` and bots of sessions: what their per-day counts were kept with. */
+export type StoredCounted = Map<string, { created: Date; bot_ids: string[] }>;
+
+/**
+ * Locks the stored rows of sessions whose advisory keys this transaction holds, in session id order, and
+ * answers what they are counted under. A bulk delete or retention locks the rows it deletes (not the advisory
+ * keys), in the same order: whichever comes second waits for the first to commit and then sees what it did —
+ * intake after a delete finds no row (the session is new again: its events, contribution and count start
+ * afresh), so nothing is taken back twice or counted once too often. Taken before anything of the sessions
+ * is read or written.
+ */
+export async function lockSessionRows(
+  q: Queryable,
+  tenantId: string,
+  sessionIds: string[],
+): Promise<StoredCounted> {
+  if (sessionIds.length === 0) return new Map();
+  const rows = await q.query<{ session_id: string; created: Date; bot_ids: string[] }>(
+    `SELECT session_id, created, bot_ids FROM sessions WHERE tenant_id = $1 AND session_id = ANY($2::text[])
+      ORDER BY session_id FOR UPDATE`,
+    [tenantId, sessionIds],
+  );
+  return new Map(rows.rows.map((r) => [r.session_id, r]));
+}
+
 /**
  * The 64-bit key of an event id in the tenant-wide duplicate index: the first 8 bytes of
  * md5(tenant id ":" event id), as a signed integer in decimal (migration 016 computes the same in SQL).
@@ -216,20 +241,26 @@ const DAY_MS = 86_400_000;
  * What writing these sessions changes in the per-day session counts (migrations 006 and 028): each session whose
  * UTC day of `created` or whose bots changed leaves its stored day and bots (−1) and counts in its new ones (+1);
  * a new session only adds. Intake is the only writer of these columns, and it computes this itself instead of a
- * trigger over the statement's transition tables, which copied every written row (0.2 ms a session of
- * `INSERT INTO sessions`' 0.93: docs/performance.md). Read under the sessions' locks, so exact under concurrent
- * intake; deletes still count through their triggers (retention, bulk delete, tenant deletion).
+ * trigger over the statements' transition tables, which copied every written row (0.2 ms a session of
+ * `INSERT INTO sessions`' 0.93: docs/performance.md). `counted` is what `lockSessionRows` answered (read
+ * here when absent): under the rows' locks, so exact under concurrent intake and deletes. Deletes still count
+ * through their triggers (retention, bulk delete, tenant deletion).
  */
 async function dayCountChanges(
   q: Queryable,
   tenantId: string,
   sessions: Session[],
+  counted?: StoredCounted,
 ): Promise<{ created: string; bot_ids: string[]; n: 1 | -1 }[]> {
-  const stored = await q.query<{ session_id: string; created: Date; bot_ids: string[] }>(
-    'SELECT session_id, created, bot_ids FROM sessions WHERE tenant_id = $1 AND session_id = ANY($2::text[])',
-    [tenantId, sessions.map((s) => s.sessionId)],
-  );
-  const before = new Map(stored.rows.map((r) => [r.session_id, r]));
+  if (new Set(sessions.map((s) => s.sessionId)).size !== sessions.length)
+    throw new Error('upsertSessions: a session is written at most once a call');
+  const before =
+    counted ??
+    (await lockSessionRows(
+      q,
+      tenantId,
+      sessions.map((s) => s.sessionId),
+    ));
   const changes: { created: string; bot_ids: string[]; n: 1 | -1 }[] = [];
   for (const s of sessions) {
     const bots = botIdsOf(s);
@@ -255,6 +286,7 @@ export async function upsertSessions(
   sessions: Session[],
   contributions: Map<string, Contribution> = new Map(),
   turns = new LoopTurns(),
+  counted?: StoredCounted,
 ): Promise<Map<string, number>> {
   if (sessions.length === 0) return new Map();
   const row = (s: Session) => {
@@ -290,7 +322,7 @@ export async function upsertSessions(
       doc: s,
     };
   };
-  const counts = await dayCountChanges(q, tenantId, sessions);
+  const counts = await dayCountChanges(q, tenantId, sessions, counted);
   const ids = new Map<string, number>();
   for (const json of await jsonArrays(sessions, row, turns)) {
     const result = await q.query<{ session_id: string; id: string }>(

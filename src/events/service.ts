@@ -28,11 +28,13 @@ import type { OperatorNames } from '../operators/model.js';
 import { AppError } from '../http/errors.js';
 import {
   eventArchives,
+  lockSessionRows,
   lockSessions,
   sessionDocs,
   sessionLockKeys,
   storedElsewhere,
   upsertSessions,
+  type StoredCounted,
   writeChunks,
   EventArchive,
   EventKeys,
@@ -181,6 +183,7 @@ export async function storeBatch(
   const turns = new LoopTurns();
   const sessionIds = [...new Set(batch.map((e) => e.event.sessionId))];
   await lockSessions(q, sessionLockKeys(tenantId, sessionIds));
+  const counted = await lockSessionRows(q, tenantId, sessionIds);
 
   // Under the sessions' locks: each event is new, a duplicate of one stored in its session, or a conflict.
   const archives = await eventArchives(q, tenantId, sessionIds);
@@ -224,6 +227,7 @@ export async function storeBatch(
     rollups,
     turns,
     operators: operators.names,
+    counted,
   });
   if (watching) {
     await observer.observe(
@@ -256,11 +260,13 @@ export async function writeSessions(
     rollups: boolean;
     turns: LoopTurns;
     operators?: ReadonlyMap<string, OperatorNames>;
+    /** What `lockSessionRows` answered for these sessions (read when absent). */
+    counted?: StoredCounted;
   },
 ): Promise<Map<string, number>> {
   const ids = options.rollups
-    ? await upsertWithRollups(q, tenantId, sessions, options.known, options.turns)
-    : await upsertSessions(q, tenantId, sessions, new Map(), options.turns);
+    ? await upsertWithRollups(q, tenantId, sessions, options.known, options.turns, options.counted)
+    : await upsertSessions(q, tenantId, sessions, new Map(), options.turns, options.counted);
   await rememberQueueNames(q, tenantId, sessions);
   await rememberOperators(q, tenantId, sessions, options.operators);
   return ids;
@@ -273,6 +279,7 @@ async function upsertWithRollups(
   sessions: Session[],
   known: string[],
   turns: LoopTurns,
+  counted?: StoredCounted,
 ): Promise<Map<string, number>> {
   const stored = await storedContributions(q, tenantId, known);
   // Each session counted with the service-level settings of its queue at its queue entry (versioned).
@@ -280,7 +287,7 @@ async function upsertWithRollups(
   const contributions = new Map(
     await turns.map(sessions, (s) => [s.sessionId, contributionOf(s, botIdsOf(s), sl)] as const),
   );
-  const ids = await upsertSessions(q, tenantId, sessions, contributions, turns);
+  const ids = await upsertSessions(q, tenantId, sessions, contributions, turns, counted);
   await applyContributionChanges(
     q,
     tenantId,

@@ -78,8 +78,12 @@ export async function runRetention(
         for (;;) {
           const { count, keys } = await db.tx(async (q) => {
             const ids = await q.query<{ session_id: string }>(
-              `SELECT session_id FROM sessions WHERE tenant_id = $1 AND created < $2
-                ORDER BY created, id LIMIT $3 FOR UPDATE`,
+              // The oldest, locked in session id order, as intake locks rows (src/events/repository.ts).
+              `SELECT session_id FROM sessions
+                WHERE tenant_id = $1 AND created < $2 AND session_id IN (
+                      SELECT session_id FROM sessions WHERE tenant_id = $1 AND created < $2
+                       ORDER BY created, id LIMIT $3)
+                ORDER BY session_id FOR UPDATE`,
               [policy.tenantId, cutoff, batch],
             );
             const purged = await purgeSessions(

@@ -7,6 +7,7 @@ import type { Db } from '../db/store.js';
 import { anonymizeEvent } from '../domain/anonymize.js';
 import {
   eventArchives,
+  lockSessionRows,
   lockSessions,
   sessionLockKeys,
   writeChunks,
@@ -46,6 +47,8 @@ export async function anonymizeSession(
   const batch = prepareBatch([serverEvent(sessionId, 'session.anonymized', at)]);
   return db.tx(async (q) => {
     await lockSessions(q, sessionLockKeys(tenantId, [sessionId]));
+    // The row before its events, as every writer and deleter of sessions does (src/events/repository.ts).
+    await lockSessionRows(q, tenantId, [sessionId]);
     const archive = (await eventArchives(q, tenantId, [sessionId])).get(sessionId);
     const rewritten: EventChunk[] = [];
     for (const chunk of archive?.chunks ?? []) {

@@ -1,7 +1,7 @@
 /**
  * The per-day session counters (migration 006) stay exact through every way a session row changes: intake
  * in batches and out of order (a late `session.created` moves a session to another day), concurrent intake,
- * bulk deletion and the deletion of a tenant.
+ * bulk deletion (also racing intake of the same sessions) and the deletion of a tenant.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,6 +9,7 @@ import { harness, type Harness } from './harness.js';
 import { simulate } from '../../src/simulator/simulate.js';
 import { sessionCount } from '../../src/sessions/repository.js';
 import { createTenant } from '../../src/tenants/repository.js';
+import { rebuildAnalytics } from '../../src/analytics/rebuild.js';
 
 const NOW = Date.parse('2026-03-10T12:00:00Z');
 const DAY = 86_400_000;
@@ -81,4 +82,42 @@ test('counts follow concurrent intake, late creation events, bulk deletion and t
   await h.db.query('DELETE FROM tenants WHERE id = $1', [doomed.id]);
   const left = await h.db.query('SELECT 1 FROM session_day_counts WHERE tenant_id = $1', [doomed.id]);
   assert.equal(left.rows.length, 0);
+});
+
+test('intake racing the Evo bulk delete of the same sessions: day counts, bot counts and rollups stay exact', async () => {
+  // The other tenant: this one's rows were deleted behind the rollups' back above.
+  const basic = `Basic ${Buffer.from(`${h.other.credentials.clientId}:${h.other.credentials.clientSecret}`).toString('base64')}`;
+  for (let round = 0; round < 4; round++) {
+    // A day of sessions, some with bots; then their last events again (new ids) while the day is deleted.
+    const dayStart = NOW - (20 + round) * DAY;
+    const sessions = [
+      ...simulate({ seed: 40 + round, sessions: 120, start: dayStart, end: dayStart + DAY / 2 }),
+    ];
+    await h.ingest(sessions.flat(), h.other);
+    const late = sessions.map((events) => events.slice(-3).map((e) => ({ ...e, id: `${e.id}-late` })));
+    const day = new Date(dayStart).toISOString().slice(0, 10);
+    const [deleted] = await Promise.all([
+      h.request({
+        method: 'DELETE',
+        url: `/sessions?startDateTime=${day}T00:00:00Z&endDateTime=${day}T23:59:59Z`,
+        headers: { authorization: basic },
+      }),
+      ...Array.from({ length: 4 }, (_, i) => h.ingest(late.filter((_, j) => j % 4 === i).flat(), h.other)),
+    ]);
+    assert.ok(deleted.statusCode < 300, deleted.body);
+  }
+  await assertExact(h.other.id);
+  const drift = await h.db.query(
+    `WITH kept AS (SELECT bot_id, day, sum(n) AS n FROM session_bot_day_counts WHERE tenant_id = $1 GROUP BY 1, 2),
+          actual AS (SELECT b AS bot_id, (created AT TIME ZONE 'UTC')::date AS day, count(*) AS n
+                       FROM sessions, unnest(session_bot_keys(bot_ids)) AS b WHERE tenant_id = $1 GROUP BY 1, 2)
+     SELECT * FROM kept FULL JOIN actual USING (bot_id, day)
+      WHERE kept.n IS DISTINCT FROM actual.n AND NOT (kept.n = 0 AND actual.n IS NULL)`,
+    [h.other.id],
+  );
+  assert.deepEqual(drift.rows, []);
+  // The rollups too: the sessions the delete took away are out, those recreated after it are in, once.
+  const [report] = (await rebuildAnalytics(h.db)).filter((r) => r.tenantId === h.other.id);
+  assert.equal(report.staleSessions, 0);
+  assert.equal(report.differingRows, 0);
 });

@@ -328,6 +328,7 @@ test('deleting a tenant removes its sessions, events, files, bytes, analytics an
                 (SELECT count(*)::int FROM session_events WHERE tenant_id = $1) AS events,
                 (SELECT count(*)::int FROM files WHERE tenant_id = $1) AS files,
                 (SELECT count(*)::int FROM queue_rollups WHERE tenant_id = $1) AS rollups,
+                (SELECT count(*)::int FROM queue_totals WHERE tenant_id = $1) AS totals,
                 (SELECT count(*)::int FROM api_clients WHERE tenant_id = $1) AS clients,
                 (SELECT count(*)::int FROM tenants WHERE id = $1) AS tenants`,
         [tenantId],
@@ -335,6 +336,7 @@ test('deleting a tenant removes its sessions, events, files, bytes, analytics an
     ).rows[0];
   const keptBefore = await counts(h.tenant.id);
   assert.ok((await counts(t.id)).rollups > 0);
+  assert.ok((await counts(t.id)).totals > 0);
 
   assertError(
     await h.request({ method: 'DELETE', url: `/v1/tenants/${t.id}`, headers: bearer(secret) }),
@@ -348,6 +350,7 @@ test('deleting a tenant removes its sessions, events, files, bytes, analytics an
     events: 0,
     files: 0,
     rollups: 0,
+    totals: 0,
     clients: 0,
     tenants: 0,
   });

@@ -114,7 +114,9 @@ export function sessionOperations(base: EvoBase) {
       const range = [tenantId, new Date(start).toISOString(), new Date(end).toISOString()];
       const removed = await deps.db.tx(async (tx) => {
         const ids = await tx.query<{ session_id: string }>(
-          'SELECT session_id FROM sessions WHERE tenant_id = $1 AND created >= $2 AND created <= $3 FOR UPDATE',
+          // Row locks in session id order, as intake takes them (src/events/repository.ts, lockSessionRows).
+          `SELECT session_id FROM sessions WHERE tenant_id = $1 AND created >= $2 AND created <= $3
+            ORDER BY session_id FOR UPDATE`,
           range,
         );
         const purged = await purgeSessions(
