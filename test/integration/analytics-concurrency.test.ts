@@ -34,12 +34,31 @@ test('eight concurrent batches over the same queues and buckets: every session c
                 id: `${earlier}-4`,
                 sessionId: earlier,
                 type: 'routing.accepted',
-                at: new Date(start + i * 1000 + (b % 8) * 7_000 + 1_000).toISOString(),
+                // Round 0's sessions wait longest: when they move away (below), their buckets' maxima go.
+                at: new Date(
+                  start + i * 1000 + (b < 16 ? 60_000 : 0) + (b % 8) * 7_000 + 1_000,
+                ).toISOString(),
                 operator: { id: String(100 + queue) },
+              },
+            ];
+      // Two rounds later the same session (accepted, with a wait) moves to an earlier quarter hour: its old
+      // rows lose their maximum while other batches change the same queue and bucket in other channels.
+      const older = `c-${b - 16}-${queue}`;
+      const moved =
+        b < 16
+          ? []
+          : [
+              {
+                id: `${older}-5`,
+                sessionId: older,
+                type: 'routing.requested',
+                at: new Date(start - 20 * 60_000 + i * 1000).toISOString(),
+                group: { id: queue, name: `Q${queue}` },
               },
             ];
       return [
         ...accepted,
+        ...moved,
         { id: `${sessionId}-1`, sessionId, type: 'session.created', at, channel: channels[b % 3] },
         {
           id: `${sessionId}-2`,
@@ -58,9 +77,9 @@ test('eight concurrent batches over the same queues and buckets: every session c
       ];
     });
   };
-  for (let round = 0; round < 3; round++) {
+  for (let round = 0; round < 4; round++) {
     const results = await Promise.all(Array.from({ length: 8 }, (_, b) => h.ingest(batch(round * 8 + b))));
-    assert.ok(results.every((r) => r.accepted === queues.length * (round === 0 ? 3 : 4)));
+    assert.ok(results.every((r) => r.accepted === queues.length * (3 + Math.min(round, 2))));
   }
   for (const table of ['queue_rollups', 'queue_totals']) {
     const rows = await h.db.query<{ queue_id: number; offered: string }>(
@@ -69,7 +88,7 @@ test('eight concurrent batches over the same queues and buckets: every session c
     );
     assert.deepEqual(
       rows.rows.map((r) => [r.queue_id, Number(r.offered)]),
-      queues.map((q) => [q, 24]),
+      queues.map((q) => [q, 32]),
       table,
     );
   }
