@@ -112,7 +112,8 @@ export async function listSessions(
 
 /**
  * Exact number of a tenant's sessions created in [fromDay, toDay) (UTC dates `YYYY-MM-DD`; either end open),
- * from the per-day counters the `sessions` triggers keep (migration 006) — no row is counted.
+ * from the per-day counters (migration 006; kept by intake and the delete triggers, migration 038) — no row is
+ * counted.
  */
 export async function sessionCount(
   q: Queryable,

@@ -143,7 +143,7 @@ export function listOperations(base: EvoBase) {
     const items = rows.rows.slice(0, limit).map((r) => infoOf(request, r.doc));
     let totalCount: number | null = null;
     if (!simplified) {
-      // Only an account and whole days: the per-day counters (exact, kept by triggers) answer it.
+      // Only an account and whole days: the per-day counters (exact: migrations 006, 038) answer it.
       const daysOnly = c.where.length === 1 + (start === null ? 0 : 1) + (end === null ? 0 : 1);
       totalCount = daysOnly
         ? await sessionCount(deps.db, tenantOf(request).id, {
