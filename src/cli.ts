@@ -148,6 +148,8 @@ interface ReportFlags {
   interval: string;
   groups?: string;
   channels?: string;
+  hours?: string;
+  weekdays?: string;
   csv?: boolean;
 }
 
@@ -198,6 +200,8 @@ async function printReport(kind: string, flags: ReportFlags): Promise<void> {
   url.searchParams.set('interval', flags.interval);
   if (flags.groups) url.searchParams.set('groups', flags.groups);
   if (flags.channels) url.searchParams.set('channels', flags.channels);
+  if (flags.hours) url.searchParams.set('hours', flags.hours);
+  if (flags.weekdays) url.searchParams.set('weekdays', flags.weekdays);
   const response = await fetch(url, {
     headers: {
       authorization: `Basic ${Buffer.from(`${flags.clientId}:${flags.clientSecret}`).toString('base64')}`,
@@ -869,6 +873,8 @@ program
   .option('--interval <interval>', 'PT15M, PT30M, PT1H, P1D, P1W, P1M or ALL', 'P1D')
   .option('--groups <ids>', 'comma-separated queue ids (queues only)')
   .option('--channels <channels>', 'comma-separated channels')
+  .option('--hours <HH:MM-HH:MM>', 'business hours in the zone, end exclusive (queues only)')
+  .option('--weekdays <days>', 'business days, ISO weekdays 1 (Monday) to 7 (queues only)')
   .option('--csv', 'print CSV instead of a table')
   .action(async (kind: string, flags: ReportFlags) => {
     try {

@@ -34,6 +34,15 @@ export interface ReportParams {
   /** Queue (group) ids to report; empty: every queue. */
   groups: number[];
   channels: string[];
+  /** Business hours: only the quarter hours that start inside this local window count (queue report). */
+  window?: BusinessWindow | null;
+}
+
+/** Local time of day [from, to) in minutes (on the 15-minute grid) and ISO weekdays (Monday 1 … Sunday 7). */
+export interface BusinessWindow {
+  from: number;
+  to: number;
+  weekdays: number[];
 }
 
 const bad = (field: string, message: string) =>
@@ -83,7 +92,52 @@ export function parseReportParams(query: Record<string, string | undefined>): Re
     if (!['chat', 'av', 'phone', 'fax'].includes(c))
       throw bad('channels', `'${c}' is not chat, av, phone or fax`);
   }
-  return { from, to, timeZone, interval, groups, channels };
+  return { from, to, timeZone, interval, groups, channels, window: businessWindow(query) };
+}
+
+/** `hours=HH:MM-HH:MM` (local, end exclusive, up to 24:00) and `weekdays=1,…,7`; neither: no window. */
+function businessWindow(query: Record<string, string | undefined>): BusinessWindow | null {
+  if (query.hours === undefined && query.weekdays === undefined) return null;
+  let from = 0;
+  let to = 24 * 60;
+  if (query.hours !== undefined) {
+    const m = /^(\d{2}):(\d{2})-(\d{2}):(\d{2})$/.exec(query.hours);
+    const minutes = (h: string, mi: string) => Number(h) * 60 + Number(mi);
+    if (!m) throw bad('hours', `'${query.hours}' is not HH:MM-HH:MM (local time, end exclusive)`);
+    [from, to] = [minutes(m[1], m[2]), minutes(m[3], m[4])];
+    if (Number(m[2]) >= 60 || Number(m[4]) >= 60 || from % 15 !== 0 || to % 15 !== 0 || to > 24 * 60)
+      throw bad('hours', 'times must be on the 15-minute grid, 00:00 to 24:00 (the rollups’ resolution)');
+    if (from >= to)
+      throw bad('hours', 'the start must be before the end (a window past midnight is two reports)');
+  }
+  const weekdays = (query.weekdays ?? '1,2,3,4,5,6,7').split(',').map((d) => d.trim());
+  if (weekdays.some((d) => !/^[1-7]$/.test(d)))
+    throw bad('weekdays', `'${query.weekdays}' is not a list of ISO weekdays 1 (Monday) to 7 (Sunday)`);
+  return { from, to, weekdays: [...new Set(weekdays.map(Number))].sort() };
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The window's UTC ranges over [from, to) as a `tstzmultirange` literal: each quarter hour whose local start
+ * (at the zone's offset at that instant) falls in the window's time of day and weekdays, consecutive ones
+ * merged. On a day the clocks go back the repeated local hour counts twice if it is in the window, and an hour
+ * skipped in spring not at all: the quarter hours that really happened.
+ */
+function windowRanges(from: number, to: number, timeZone: string, w: BusinessWindow): string {
+  const offsetAt = offsetsOver(from, to, timeZone);
+  const ranges: [number, number][] = [];
+  for (let t = from; t < to; t += BUCKET_MS) {
+    const wall = t + offsetAt(t) * 60_000;
+    const minute = (((wall % DAY_MS) + DAY_MS) % DAY_MS) / 60_000;
+    const weekday = ((((Math.floor(wall / DAY_MS) + 3) % 7) + 7) % 7) + 1; // 1970-01-01 was a Thursday (4)
+    if (minute < w.from || minute >= w.to || !w.weekdays.includes(weekday)) continue;
+    const last = ranges.at(-1);
+    if (last && last[1] === t) last[1] = t + BUCKET_MS;
+    else ranges.push([t, t + BUCKET_MS]);
+  }
+  const iso = (ms: number) => new Date(ms).toISOString();
+  return `{${ranges.map(([lo, hi]) => `[${iso(lo)},${iso(hi)})`).join(',')}}`;
 }
 
 /** The report's interval boundaries; a zone whose offset in the range is off the 15-minute grid is a 400. */
@@ -256,6 +310,11 @@ async function queueSums(
         ];
   const params: unknown[] = [tenantId, new Date(p.from), new Date(p.to), p.groups];
   if (p.channels.length > 0) params.push(p.channels);
+  let filter = where;
+  if (p.window) {
+    params.push(windowRanges(p.from, p.to, p.timeZone, p.window));
+    filter = `${where} AND bucket <@ $${params.length}::tstzmultirange`;
+  }
   const edgesParam = `$${params.length + 1}::float8[]`;
   const exact = (byQueue: SumsByQueue) =>
     [...byQueue.values()].every((list) =>
@@ -265,7 +324,7 @@ async function queueSums(
   if (buckets / slots <= SUM_HERE_UP_TO && buckets * Math.max(1, queueCount) <= SUM_HERE_CELLS) {
     const { rows } = await q.query<{ v: string | null }>(
       aggregated(
-        `SELECT ${joined(`queue_id, date_part('epoch', bucket)`, COLUMNS)} FROM ${table} WHERE ${where}`,
+        `SELECT ${joined(`queue_id, date_part('epoch', bucket)`, COLUMNS)} FROM ${table} WHERE ${filter}`,
       ),
       params,
     );
@@ -306,7 +365,7 @@ async function queueSums(
           ...SUMMED.map(sum),
           ...MAXED.map((c) => `max(${c})`),
         ])}
-           FROM ${table} WHERE ${where}
+           FROM ${table} WHERE ${filter}
           GROUP BY queue_id, width_bucket(date_part('epoch', bucket), ${edgesParam})`,
       ),
       [...params, edges.map((e) => e / 1000)],
@@ -461,6 +520,7 @@ async function dimensionSums(
 
 function checkDimensionParams(p: ReportParams, edges: number[], keys: number): void {
   if (p.groups.length > 0) throw bad('groups', 'filters the queue report only');
+  if (p.window) throw bad('hours', 'business hours (hours, weekdays) filter the queue report only');
   if ((edges.length - 1) * Math.max(1, keys) > MAX_ROWS) {
     throw bad('interval', 'too many rows: choose a larger interval or a shorter range');
   }

@@ -51,6 +51,20 @@ const Query = Type.Object(
     ),
     groups: Type.Optional(Type.String({ description: 'comma-separated queue (group) ids' })),
     channels: Type.Optional(Type.String({ description: 'comma-separated: chat, av, phone, fax' })),
+    hours: Type.Optional(
+      Type.String({
+        description:
+          'business hours, local time in timeZone, end exclusive, on the 15-minute grid: only the quarter hours starting inside count (queue report only)',
+        examples: ['08:00-18:00'],
+      }),
+    ),
+    weekdays: Type.Optional(
+      Type.String({
+        description:
+          'business days, comma-separated ISO weekdays 1 (Monday) … 7 (Sunday); default all (queue report only)',
+        examples: ['1,2,3,4,5'],
+      }),
+    ),
   },
   { additionalProperties: false },
 );

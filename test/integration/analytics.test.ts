@@ -17,7 +17,7 @@ import { migrate } from '../../src/db/migrate.js';
 import { purgeSessions } from '../../src/retention/purge.js';
 import { storedContributions } from '../../src/analytics/rollups.js';
 import { decodeContribution } from '../../src/analytics/codec.js';
-import { boundaries, instantOf, INTERVALS } from '../../src/analytics/intervals.js';
+import { boundaries, instantOf, INTERVALS, local as wallTime } from '../../src/analytics/intervals.js';
 import fc from 'fast-check';
 
 let h: Harness;
@@ -234,6 +234,15 @@ test('the same sessions in New York, Kathmandu (+05:45) and as one whole-range r
   // A entered at 07:00:05Z = 12:45:05 in Kathmandu, B at 12:55:00; C at 13:05:00, D at 13:14:50.
   assert.equal(ktm.find((r: any) => r.queue.id === 1 && r.start === '2026-03-29T12:30:00+05:45').offered, 2);
   assert.equal(ktm.find((r: any) => r.queue.id === 1 && r.start === '2026-03-29T13:00:00+05:45').offered, 2);
+  // Business hours 12:45–13:00 in Kathmandu: A and B's quarter hour only; the 29th is a Sunday (ISO 7).
+  const inHours = async (window: string) =>
+    (await report(`from=2026-03-29&to=2026-03-30&timeZone=Asia/Kathmandu&interval=ALL&groups=1&${window}`))
+      .json()
+      .rows.map((r: any) => r.offered);
+  assert.deepEqual(await inHours('hours=12:45-13:00'), [2]);
+  assert.deepEqual(await inHours('hours=12:45-13:00&weekdays=7'), [2]);
+  assert.deepEqual(await inHours('hours=12:45-13:00&weekdays=1,2,3,4,5'), [0]);
+  assert.deepEqual(await inHours('hours=00:00-24:00'), [4]);
   const all = (
     await report('from=2026-03-01&to=2026-04-01&timeZone=Europe/Prague&interval=ALL&groups=1&channels=chat')
   ).json().rows;
@@ -364,6 +373,12 @@ test('bad parameters → 400 naming them; another tenant sees only its own queue
     ['from=2026-03-29&to=2026-03-30&timeZone=UTC&groups=x', 'groups'],
     ['from=2026-03-29&to=2026-03-30&timeZone=UTC&channels=sms', 'channels'],
     ['from=2000-01-01&to=2030-01-01&timeZone=UTC&interval=PT15M', 'interval'],
+    ['from=2026-03-29&to=2026-03-30&timeZone=UTC&hours=8-18', 'hours'],
+    ['from=2026-03-29&to=2026-03-30&timeZone=UTC&hours=08:10-18:00', 'hours'],
+    ['from=2026-03-29&to=2026-03-30&timeZone=UTC&hours=18:00-08:00', 'hours'],
+    ['from=2026-03-29&to=2026-03-30&timeZone=UTC&hours=08:00-24:15', 'hours'],
+    ['from=2026-03-29&to=2026-03-30&timeZone=UTC&weekdays=0,1', 'weekdays'],
+    ['from=2026-03-29&to=2026-03-30&timeZone=UTC&weekdays=mon', 'weekdays'],
   ] as const) {
     const error = assertError(await report(query), 400);
     assert.match(JSON.stringify(error), new RegExp(field), query);
@@ -381,6 +396,14 @@ test('bad parameters → 400 naming them; another tenant sees only its own queue
       const error = assertError(response, 400);
       assert.match(JSON.stringify(error), /timeZone.*quarter hours/, `${route} ${query}`);
     }
+  }
+  // Business hours filter the queue report only: on the others they are refused, not ignored.
+  for (const route of ['operators', 'bots']) {
+    const response = await h.request({
+      url: `/v1/analytics/${route}?from=2026-03-29&to=2026-03-30&timeZone=UTC&hours=08:00-18:00`,
+      headers: h.auth(),
+    });
+    assert.match(JSON.stringify(assertError(response, 400)), /hours/, route);
   }
   const theirs = (
     await report('from=2026-03-29&to=2026-03-30&timeZone=UTC&interval=ALL', h.auth(h.other))
@@ -413,6 +436,20 @@ async function reportsEqualSessions(local: Harness): Promise<void> {
         days: fc.integer({ min: 1, max: 5 }),
         groups: fc.subarray(queueIds),
         channels: fc.subarray(['chat', 'av', 'phone']),
+        // Business hours: quarter hours of local time and ISO weekdays, or none.
+        window: fc.option(
+          fc
+            .record({
+              start: fc.integer({ min: 0, max: 95 }),
+              length: fc.integer({ min: 1, max: 96 }),
+              weekdays: fc.subarray([1, 2, 3, 4, 5, 6, 7], { minLength: 1 }),
+            })
+            .map(({ start, length, weekdays }) => ({
+              from: start * 15,
+              to: Math.min(96, start + length) * 15,
+              weekdays,
+            })),
+        ),
       }),
       async (p) => {
         const day = (n: number) => new Date(Date.UTC(2026, 9, 22 + n));
@@ -421,8 +458,21 @@ async function reportsEqualSessions(local: Harness): Promise<void> {
           instantOf(2026, day(n).getUTCMonth() + 1, day(n).getUTCDate(), 0, 0, p.timeZone);
         const from = midnight(p.firstDay);
         const to = midnight(p.firstDay + p.days);
+        const hhmm = (minutes: number) =>
+          `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
+        const windowQuery = p.window
+          ? `&hours=${hhmm(p.window.from)}-${hhmm(p.window.to)}&weekdays=${p.window.weekdays.join(',')}`
+          : '';
+        // In the window: the bucket's local wall time (Intl, at that instant) and weekday.
+        const inWindow = (b: number) => {
+          if (!p.window) return true;
+          const l = wallTime(b, p.timeZone);
+          const minute = l.hour * 60 + l.minute;
+          const weekday = ((new Date(Date.UTC(l.year, l.month - 1, l.day)).getUTCDay() + 6) % 7) + 1;
+          return minute >= p.window.from && minute < p.window.to && p.window.weekdays.includes(weekday);
+        };
         const response = await local.request({
-          url: `/v1/analytics/queues?from=${date(p.firstDay)}&to=${date(p.firstDay + p.days)}&timeZone=${p.timeZone}&interval=${p.interval}&groups=${p.groups.join(',')}&channels=${p.channels.join(',')}`,
+          url: `/v1/analytics/queues?from=${date(p.firstDay)}&to=${date(p.firstDay + p.days)}&timeZone=${p.timeZone}&interval=${p.interval}&groups=${p.groups.join(',')}&channels=${p.channels.join(',')}${windowQuery}`,
           headers: local.auth(),
         });
         assert.equal(response.statusCode, 200, response.body);
@@ -434,6 +484,7 @@ async function reportsEqualSessions(local: Harness): Promise<void> {
           if (c.b < from || c.b >= to) continue;
           if (p.groups.length > 0 && !p.groups.includes(c.q)) continue;
           if (p.channels.length > 0 && !p.channels.includes(c.c)) continue;
+          if (!inWindow(c.b)) continue;
           let slot = 0;
           while (edges[slot + 1] <= c.b) slot++;
           const key = `${slot} ${c.q}`;
