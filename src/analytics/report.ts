@@ -117,6 +117,8 @@ function businessWindow(query: Record<string, string | undefined>): BusinessWind
 }
 
 const DAY_MS = 86_400_000;
+/** The longest range a business-hours window is computed over (350,000 quarter hours, each looked at). */
+const MAX_WINDOW_DAYS = 3_653;
 
 /**
  * The window's UTC ranges over [from, to) as a `tstzmultirange` literal: each quarter hour whose local start
@@ -124,10 +126,17 @@ const DAY_MS = 86_400_000;
  * merged. On a day the clocks go back the repeated local hour counts twice if it is in the window, and an hour
  * skipped in spring not at all: the quarter hours that really happened.
  */
-function windowRanges(from: number, to: number, timeZone: string, w: BusinessWindow): string {
+async function windowRanges(from: number, to: number, timeZone: string, w: BusinessWindow): Promise<string> {
+  if (to - from > MAX_WINDOW_DAYS * DAY_MS)
+    throw bad(
+      'hours',
+      `business hours cover at most ${MAX_WINDOW_DAYS} days (ten years): choose a shorter range`,
+    );
   const offsetAt = offsetsOver(from, to, timeZone);
+  const turns = new LoopTurns();
   const ranges: [number, number][] = [];
   for (let t = from; t < to; t += BUCKET_MS) {
+    if (turns.due()) await turns.next();
     const wall = t + offsetAt(t) * 60_000;
     const minute = (((wall % DAY_MS) + DAY_MS) % DAY_MS) / 60_000;
     const weekday = ((((Math.floor(wall / DAY_MS) + 3) % 7) + 7) % 7) + 1; // 1970-01-01 was a Thursday (4)
@@ -312,7 +321,7 @@ async function queueSums(
   if (p.channels.length > 0) params.push(p.channels);
   let filter = where;
   if (p.window) {
-    params.push(windowRanges(p.from, p.to, p.timeZone, p.window));
+    params.push(await windowRanges(p.from, p.to, p.timeZone, p.window));
     filter = `${where} AND bucket <@ $${params.length}::tstzmultirange`;
   }
   const edgesParam = `$${params.length + 1}::float8[]`;

@@ -379,6 +379,7 @@ test('bad parameters → 400 naming them; another tenant sees only its own queue
     ['from=2026-03-29&to=2026-03-30&timeZone=UTC&hours=08:00-24:15', 'hours'],
     ['from=2026-03-29&to=2026-03-30&timeZone=UTC&weekdays=0,1', 'weekdays'],
     ['from=2026-03-29&to=2026-03-30&timeZone=UTC&weekdays=mon', 'weekdays'],
+    ['from=1000-01-01&to=2026-03-30&timeZone=UTC&interval=ALL&hours=08:00-18:00', 'hours'],
   ] as const) {
     const error = assertError(await report(query), 400);
     assert.match(JSON.stringify(error), new RegExp(field), query);
